@@ -27,7 +27,9 @@ class ProtocolVersion:
         pieces = text.split(".")
         if len(pieces) < 2 or not all(p.isdigit() and p.isascii() for p in pieces):
             raise ValueError(f"not a protocol version: {text!r}")
-        return cls(tuple(int(p) for p in pieces))
+        numbers = [int(p) for p in pieces]
+        numbers += [0] * (3 - len(numbers))  # "1.9" means 1.9.0
+        return cls(tuple(numbers))
 
     @property
     def smart_encoding(self) -> bool:
