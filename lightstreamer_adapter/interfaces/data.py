@@ -11,7 +11,7 @@ from __future__ import annotations
 from abc import ABCMeta, abstractmethod
 from collections.abc import Mapping, Sequence
 from enum import Enum
-from typing import Any, Union
+from typing import Any
 
 __all__ = [
     "ADD_COMMAND",
@@ -41,7 +41,7 @@ DELETE_COMMAND = "DELETE"
 
 #: A field value accepted by :meth:`ItemEventListener.update`. ``None`` means null;
 #: ``bytes`` are deprecated but supported; numbers are sent as their ``str()`` form.
-FieldValue = Union[str, bytes, int, float, None]
+FieldValue = str | bytes | int | float | None
 
 
 class DiffAlgorithm(Enum):
@@ -154,7 +154,7 @@ class ItemEventListener(metaclass=ABCMeta):
                 information" (the Server decides); an empty sequence forbids deltas.
         """
 
-    def failure(self, exception: BaseException) -> None:  # noqa: B027 (optional hook)
+    def failure(self, exception: BaseException) -> None:
         """Notify the Server that the Data Adapter cannot work any more.
 
         The Server treats the adapter as failed. The message of ``exception`` is sent.

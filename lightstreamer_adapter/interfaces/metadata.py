@@ -466,7 +466,9 @@ class MetadataProvider:
     def set_listener(self, listener: MetadataControlListener) -> None:
         """Receive the control listener; called after :meth:`initialize`, before any request."""
 
-    def notify_user(self, user: str | None, password: str | None, http_headers: dict[str, str]) -> None:
+    def notify_user(
+        self, user: str | None, password: str | None, http_headers: dict[str, str]
+    ) -> None:
         """Check a user's credentials; raise :class:`AccessError` to refuse them.
 
         Raises:
@@ -572,7 +574,9 @@ class MetadataProvider:
         """Tell whether :meth:`notify_new_tables` and ``notify_tables_close`` are wanted."""
         return False
 
-    def notify_new_tables(self, user: str | None, session_id: str, tables: list[TableInfo]) -> None:
+    def notify_new_tables(
+        self, user: str | None, session_id: str, tables: list[TableInfo]
+    ) -> None:
         """Allow new subscriptions of a session; raise to refuse them.
 
         Raises:

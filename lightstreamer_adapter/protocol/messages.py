@@ -18,18 +18,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import ClassVar, Union
+from typing import ClassVar
 
 from ..interfaces.data import DiffAlgorithm
 from ..interfaces.metadata import Mode, MpnDeviceInfo, MpnSubscriptionInfo, TableInfo
 
 __all__ = [
+    "SDK_NAME",
+    "ClearSnapshot",
     "CloseNotice",
     "DataFailure",
     "DataInitRequest",
     "DeclareFieldDiffOrder",
     "EndOfSnapshot",
-    "ClearSnapshot",
     "ErrorInfo",
     "ErrorKind",
     "ErrorReply",
@@ -68,7 +69,6 @@ __all__ = [
     "RemoteCredentials",
     "RemoteMessage",
     "Request",
-    "SDK_NAME",
     "SubscribeRequest",
     "UnsubscribeRequest",
     "Update",
@@ -360,30 +360,30 @@ class ForceUnsubscriptionReply:
     error: ErrorInfo | None = None
 
 
-ProxyMessage = Union[
-    Keepalive,
-    CloseNotice,
-    DataInitRequest,
-    MetadataInitRequest,
-    SubscribeRequest,
-    UnsubscribeRequest,
-    NotifyUserRequest,
-    NotifyUserWithPrincipalRequest,
-    GetItemsRequest,
-    GetSchemaRequest,
-    GetItemDataRequest,
-    GetUserItemDataRequest,
-    NotifyUserMessageRequest,
-    NotifyNewSessionRequest,
-    NotifySessionCloseRequest,
-    NotifyNewTablesRequest,
-    NotifyTablesCloseRequest,
-    MpnDeviceAccessRequest,
-    MpnSubscriptionActivationRequest,
-    MpnDeviceTokenChangeRequest,
-    ForceSessionTerminationReply,
-    ForceUnsubscriptionReply,
-]
+ProxyMessage = (
+    Keepalive
+    | CloseNotice
+    | DataInitRequest
+    | MetadataInitRequest
+    | SubscribeRequest
+    | UnsubscribeRequest
+    | NotifyUserRequest
+    | NotifyUserWithPrincipalRequest
+    | GetItemsRequest
+    | GetSchemaRequest
+    | GetItemDataRequest
+    | GetUserItemDataRequest
+    | NotifyUserMessageRequest
+    | NotifyNewSessionRequest
+    | NotifySessionCloseRequest
+    | NotifyNewTablesRequest
+    | NotifyTablesCloseRequest
+    | MpnDeviceAccessRequest
+    | MpnSubscriptionActivationRequest
+    | MpnDeviceTokenChangeRequest
+    | ForceSessionTerminationReply
+    | ForceUnsubscriptionReply
+)
 
 
 # --------------------------------------------------------------------------------------
@@ -601,25 +601,25 @@ class ForceUnsubscription:
     win_index: int
 
 
-RemoteMessage = Union[
-    RemoteCredentials,
-    Keepalive,
-    InitReply,
-    VoidReply,
-    ErrorReply,
-    NotifyUserReply,
-    GetItemsReply,
-    GetSchemaReply,
-    GetItemDataReply,
-    GetUserItemDataReply,
-    NotifyNewSessionReply,
-    NotifyNewTablesReply,
-    Update,
-    EndOfSnapshot,
-    ClearSnapshot,
-    DeclareFieldDiffOrder,
-    DataFailure,
-    MetadataFailure,
-    ForceSessionTermination,
-    ForceUnsubscription,
-]
+RemoteMessage = (
+    RemoteCredentials
+    | Keepalive
+    | InitReply
+    | VoidReply
+    | ErrorReply
+    | NotifyUserReply
+    | GetItemsReply
+    | GetSchemaReply
+    | GetItemDataReply
+    | GetUserItemDataReply
+    | NotifyNewSessionReply
+    | NotifyNewTablesReply
+    | Update
+    | EndOfSnapshot
+    | ClearSnapshot
+    | DeclareFieldDiffOrder
+    | DataFailure
+    | MetadataFailure
+    | ForceSessionTermination
+    | ForceUnsubscription
+)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "LATEST",
     "V1_8_0",
     "V1_8_2",
     "V1_8_3",
     "V1_9_0",
     "V1_9_1",
-    "LATEST",
     "ProtocolVersion",
 ]
 
