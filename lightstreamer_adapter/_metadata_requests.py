@@ -1,0 +1,463 @@
+"""Metadata requests to adapter calls and back to replies, without any I/O.
+
+:func:`handle_request` takes a parsed Metadata request (``NUS`` ... ``MDC``, not the
+init request), calls the :class:`MetadataProvider` methods in the documented order
+(ARI-PROTOCOL.md §5.14-§5.27) and returns the reply message. It never raises for
+anything the adapter does: an exception becomes the error reply allowed for the
+method (§3.10, by ``isinstance``: bug B8), and a return value that cannot be sent
+becomes a generic error reply and an ERROR log line naming the adapter method (1.3.1
+sent nothing at all: bugs B2, B13).
+
+Accepted return values (everything else is an error reply):
+
+* floats (bandwidth, frequencies): any real number but ``bool``, finite;
+* integers (buffer size, snapshot length, time-to-live): any integral number but
+  ``bool``, or a float with an integral value, within 32 bits;
+* wire booleans (``wants_tables_notification``, ``enable_table_unsubscription``,
+  ``wants_final_table_statistics``): ``bool``, or an integer ``0``/``1``;
+* mode checks (``ismode_allowed``, ``mode_may_be_allowed``): any object, by its truth
+  value, as in 1.3.1;
+* names (``get_items``, ``get_schema``): an iterable of ``str``/``None`` other than a
+  string itself; ``None`` counts as empty.
+
+:func:`ordering_key` tells which requests belong to a session and must therefore reach
+the adapter in arrival order (§6.7).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Iterable
+from numbers import Integral, Real
+from typing import Any
+
+from .interfaces.metadata import MetadataError, MetadataProvider, Mode, TableInfo
+from .protocol.error_mapping import describe_exception, error_for_exception
+from .protocol.messages import (
+    ErrorInfo,
+    ErrorKind,
+    ErrorReply,
+    GetItemDataReply,
+    GetItemDataRequest,
+    GetItemsReply,
+    GetItemsRequest,
+    GetSchemaReply,
+    GetSchemaRequest,
+    GetUserItemDataReply,
+    GetUserItemDataRequest,
+    ItemData,
+    MpnDeviceAccessRequest,
+    MpnDeviceTokenChangeRequest,
+    MpnSubscriptionActivationRequest,
+    NotifyNewSessionReply,
+    NotifyNewSessionRequest,
+    NotifyNewTablesReply,
+    NotifyNewTablesRequest,
+    NotifySessionCloseRequest,
+    NotifyTablesCloseRequest,
+    NotifyUserMessageRequest,
+    NotifyUserReply,
+    NotifyUserRequest,
+    NotifyUserWithPrincipalRequest,
+    RemoteMessage,
+    Request,
+    VoidReply,
+)
+from .protocol.versions import ProtocolVersion
+
+__all__ = [
+    "METADATA_REQUEST_TYPES",
+    "MetadataRequest",
+    "UnusableReturnValue",
+    "handle_request",
+    "ordering_key",
+]
+
+_LOG = logging.getLogger("lightstreamer-adapter.server.MetaDataProviderServer")
+
+_INT_MIN = -(1 << 31)
+_INT_MAX = (1 << 31) - 1
+
+MetadataRequest = (
+    NotifyUserRequest
+    | NotifyUserWithPrincipalRequest
+    | GetItemsRequest
+    | GetSchemaRequest
+    | GetItemDataRequest
+    | GetUserItemDataRequest
+    | NotifyUserMessageRequest
+    | NotifyNewSessionRequest
+    | NotifySessionCloseRequest
+    | NotifyNewTablesRequest
+    | NotifyTablesCloseRequest
+    | MpnDeviceAccessRequest
+    | MpnSubscriptionActivationRequest
+    | MpnDeviceTokenChangeRequest
+)
+
+#: The request classes :func:`handle_request` accepts (everything but the init request).
+METADATA_REQUEST_TYPES: tuple[type[Request], ...] = (
+    NotifyUserRequest,
+    NotifyUserWithPrincipalRequest,
+    GetItemsRequest,
+    GetSchemaRequest,
+    GetItemDataRequest,
+    GetUserItemDataRequest,
+    NotifyUserMessageRequest,
+    NotifyNewSessionRequest,
+    NotifySessionCloseRequest,
+    NotifyNewTablesRequest,
+    NotifyTablesCloseRequest,
+    MpnDeviceAccessRequest,
+    MpnSubscriptionActivationRequest,
+    MpnDeviceTokenChangeRequest,
+)
+
+_SESSION_REQUEST_TYPES = (
+    NotifyNewSessionRequest,
+    NotifySessionCloseRequest,
+    NotifyNewTablesRequest,
+    NotifyTablesCloseRequest,
+    NotifyUserMessageRequest,
+    GetItemsRequest,
+    GetSchemaRequest,
+    MpnDeviceAccessRequest,
+    MpnSubscriptionActivationRequest,
+    MpnDeviceTokenChangeRequest,
+)
+
+
+class UnusableReturnValue(Exception):
+    """An adapter method returned a value that cannot be sent to the Proxy.
+
+    Attributes:
+        adapter_method: The name of the :class:`MetadataProvider` method.
+        value: What it returned.
+    """
+
+    def __init__(self, adapter_method: str, value: object, expected: str) -> None:
+        self.adapter_method = adapter_method
+        self.value = value
+        try:
+            shown = repr(value)
+        except Exception:
+            shown = f"<{type(value).__name__} object>"
+        if len(shown) > 100:
+            shown = shown[:100] + "..."
+        super().__init__(
+            f"{adapter_method}() returned {shown} ({type(value).__name__}); expected {expected}"
+        )
+
+
+def ordering_key(request: Request) -> str | None:
+    """Return the session a request belongs to, or ``None`` for a session-less request.
+
+    Requests with the same key must reach the adapter one at a time, in arrival order
+    (``NNS`` before the ``NNT``, ``NTC`` and ``NSC`` of the session); the others
+    (``NUS``, ``NUA``, ``GIT``, ``GUI``, and requests with a null session id) may run
+    in parallel with anything.
+    """
+    if isinstance(request, _SESSION_REQUEST_TYPES):
+        return request.session_id
+    return None
+
+
+# ---------------------------------------------------------------------------------------
+# Return value coercion
+
+
+def _as_float(adapter_method: str, value: object) -> float:
+    # bool is an int, but True kbit/s is a bug, not a bandwidth.
+    if not isinstance(value, bool) and isinstance(value, Real):
+        result = float(value)
+        if math.isfinite(result):
+            return result
+    raise UnusableReturnValue(adapter_method, value, "a finite float (int accepted)")
+
+
+def _as_int(adapter_method: str, value: object) -> int:
+    result: int | None = None
+    if isinstance(value, bool):
+        result = None
+    elif isinstance(value, Integral) or (isinstance(value, float) and value.is_integer()):
+        result = int(value)
+    if result is not None and _INT_MIN <= result <= _INT_MAX:
+        return result
+    raise UnusableReturnValue(adapter_method, value, "a 32-bit int")
+
+
+def _as_wire_bool(adapter_method: str, value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, Integral) and int(value) in (0, 1):
+        return bool(value)
+    raise UnusableReturnValue(adapter_method, value, "a bool")
+
+
+def _as_names(adapter_method: str, value: object) -> tuple[str | None, ...] | None:
+    """The names of a GIS/GSC reply; ``None`` means "none" (the caller warns)."""
+    if value is None:
+        return None
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise UnusableReturnValue(adapter_method, value, "a list of str")
+    names = tuple(value)
+    for name in names:
+        if name is not None and not isinstance(name, str):
+            raise UnusableReturnValue(
+                adapter_method, value, f"a list of str, not containing {name!r}"
+            )
+    return names
+
+
+def _time_to_live(value: object) -> int | None:
+    if value is None:
+        return None
+    ttl = _as_int("get_session_time_to_live", value)
+    return ttl if ttl > 0 else None
+
+
+# ---------------------------------------------------------------------------------------
+# Handlers: one per request class. Each may raise anything; handle_request maps it.
+
+_Handler = Callable[[MetadataProvider, Any, ProtocolVersion], RemoteMessage]
+
+
+def _notify_user(
+    adapter: MetadataProvider,
+    request: NotifyUserRequest | NotifyUserWithPrincipalRequest,
+    version: ProtocolVersion,
+) -> RemoteMessage:
+    headers: Any = dict(request.headers)
+    if isinstance(request, NotifyUserWithPrincipalRequest):
+        adapter.notify_user_with_principal(
+            request.user, request.password, headers, request.client_principal
+        )
+    else:
+        adapter.notify_user(request.user, request.password, headers)
+    bandwidth = _as_float(
+        "get_allowed_max_bandwidth", adapter.get_allowed_max_bandwidth(request.user)
+    )
+    wants_tables = _as_wire_bool(
+        "wants_tables_notification", adapter.wants_tables_notification(request.user)
+    )
+    return NotifyUserReply(request.request_id, request.METHOD, bandwidth, wants_tables)
+
+
+def _get_items(
+    adapter: MetadataProvider, request: GetItemsRequest, version: ProtocolVersion
+) -> RemoteMessage:
+    # ARI order is user, group, session; the adapter's is user, session, group (§5.16).
+    session_id: Any = request.session_id
+    group: Any = request.group
+    result = adapter.get_items(request.user, session_id, group)
+    items = _as_names("get_items", result)
+    if not items:
+        _LOG.warning("None or empty field list from get_items for group '%s'", request.group)
+    return GetItemsReply(request.request_id, items or ())
+
+
+def _get_schema(
+    adapter: MetadataProvider, request: GetSchemaRequest, version: ProtocolVersion
+) -> RemoteMessage:
+    session_id: Any = request.session_id
+    group: Any = request.group
+    schema: Any = request.schema
+    result = adapter.get_schema(request.user, session_id, group, schema)
+    fields = _as_names("get_schema", result)
+    if not fields:
+        _LOG.warning(
+            "None or empty field list from get_schema for schema '%s' in group '%s'",
+            request.schema,
+            request.group,
+        )
+    return GetSchemaReply(request.request_id, fields or ())
+
+
+def _get_item_data(
+    adapter: MetadataProvider, request: GetItemDataRequest, version: ProtocolVersion
+) -> RemoteMessage:
+    data = []
+    for item in request.items:
+        # Call order per item: modes R, M, D, C, then length, then frequency (§5.18).
+        name: Any = item
+        modes = tuple(mode for mode in Mode if adapter.mode_may_be_allowed(name, mode))
+        length = _as_int(
+            "get_distinct_snapshot_length", adapter.get_distinct_snapshot_length(name)
+        )
+        frequency = _as_float("get_min_source_frequency", adapter.get_min_source_frequency(name))
+        data.append(ItemData(length, frequency, modes))
+    return GetItemDataReply(request.request_id, tuple(data))
+
+
+def _get_user_item_data(
+    adapter: MetadataProvider, request: GetUserItemDataRequest, version: ProtocolVersion
+) -> RemoteMessage:
+    data = []
+    user = request.user
+    for item in request.items:
+        name: Any = item
+        modes = tuple(mode for mode in Mode if adapter.ismode_allowed(user, name, mode))
+        size = _as_int("get_allowed_buffer_size", adapter.get_allowed_buffer_size(user, name))
+        frequency = _as_float(
+            "get_allowed_max_item_frequency", adapter.get_allowed_max_item_frequency(user, name)
+        )
+        data.append(ItemData(size, frequency, modes))
+    return GetUserItemDataReply(request.request_id, tuple(data))
+
+
+def _notify_user_message(
+    adapter: MetadataProvider, request: NotifyUserMessageRequest, version: ProtocolVersion
+) -> RemoteMessage:
+    session_id: Any = request.session_id
+    message: Any = request.message
+    adapter.notify_user_message(request.user, session_id, message)
+    return VoidReply(request.request_id, request.METHOD)
+
+
+def _notify_new_session(
+    adapter: MetadataProvider, request: NotifyNewSessionRequest, version: ProtocolVersion
+) -> RemoteMessage:
+    session_id: Any = request.session_id
+    adapter.notify_new_session(request.user, session_id, dict(request.context))
+    ttl = None
+    if version.smart_encoding:  # the I|<ttl> form exists since ARI 1.9.0 (§5.21)
+        ttl = _time_to_live(adapter.get_session_time_to_live(request.user, session_id))
+    return NotifyNewSessionReply(request.request_id, ttl)
+
+
+def _notify_session_close(
+    adapter: MetadataProvider, request: NotifySessionCloseRequest, version: ProtocolVersion
+) -> RemoteMessage:
+    session_id: Any = request.session_id
+    adapter.notify_session_close(session_id)
+    return VoidReply(request.request_id, request.METHOD)
+
+
+def _notify_new_tables(
+    adapter: MetadataProvider, request: NotifyNewTablesRequest, version: ProtocolVersion
+) -> RemoteMessage:
+    session_id: Any = request.session_id
+    tables: list[TableInfo] = list(request.tables)
+    adapter.notify_new_tables(request.user, session_id, tables)
+    if not version.smart_encoding:  # the B|B form exists since ARI 1.9.0 (§5.23)
+        return NotifyNewTablesReply(request.request_id)
+    # Forced unsubscription is keyed by win index, so only a lone table can offer it.
+    unsubscription = False
+    if len(tables) == 1:
+        unsubscription = _as_wire_bool(
+            "enable_table_unsubscription", adapter.enable_table_unsubscription(session_id, tables)
+        )
+    statistics = _as_wire_bool(
+        "wants_final_table_statistics", adapter.wants_final_table_statistics(session_id, tables)
+    )
+    flags = (unsubscription, statistics) if unsubscription or statistics else None
+    return NotifyNewTablesReply(request.request_id, flags)
+
+
+def _notify_tables_close(
+    adapter: MetadataProvider, request: NotifyTablesCloseRequest, version: ProtocolVersion
+) -> RemoteMessage:
+    session_id: Any = request.session_id
+    adapter.notify_tables_close(session_id, list(request.tables))
+    return VoidReply(request.request_id, request.METHOD)
+
+
+def _mpn_device_access(
+    adapter: MetadataProvider, request: MpnDeviceAccessRequest, version: ProtocolVersion
+) -> RemoteMessage:
+    session_id: Any = request.session_id
+    adapter.notify_mpn_device_access(request.user, session_id, request.device)
+    return VoidReply(request.request_id, request.METHOD)
+
+
+def _mpn_subscription_activation(
+    adapter: MetadataProvider,
+    request: MpnSubscriptionActivationRequest,
+    version: ProtocolVersion,
+) -> RemoteMessage:
+    session_id: Any = request.session_id
+    adapter.notify_mpn_subscription_activation(
+        request.user, session_id, request.table, request.subscription
+    )
+    return VoidReply(request.request_id, request.METHOD)
+
+
+def _mpn_device_token_change(
+    adapter: MetadataProvider, request: MpnDeviceTokenChangeRequest, version: ProtocolVersion
+) -> RemoteMessage:
+    session_id: Any = request.session_id
+    adapter.notify_mpn_device_token_change(
+        request.user, session_id, request.device, request.new_device_token
+    )
+    return VoidReply(request.request_id, request.METHOD)
+
+
+_HANDLERS: dict[type[Request], _Handler] = {
+    NotifyUserRequest: _notify_user,
+    NotifyUserWithPrincipalRequest: _notify_user,
+    GetItemsRequest: _get_items,
+    GetSchemaRequest: _get_schema,
+    GetItemDataRequest: _get_item_data,
+    GetUserItemDataRequest: _get_user_item_data,
+    NotifyUserMessageRequest: _notify_user_message,
+    NotifyNewSessionRequest: _notify_new_session,
+    NotifySessionCloseRequest: _notify_session_close,
+    NotifyNewTablesRequest: _notify_new_tables,
+    NotifyTablesCloseRequest: _notify_tables_close,
+    MpnDeviceAccessRequest: _mpn_device_access,
+    MpnSubscriptionActivationRequest: _mpn_subscription_activation,
+    MpnDeviceTokenChangeRequest: _mpn_device_token_change,
+}
+
+
+def handle_request(
+    adapter: MetadataProvider,
+    request: Request,
+    version: ProtocolVersion,
+    logger: logging.Logger | None = None,
+) -> RemoteMessage:
+    """Run one Metadata request against the adapter and return its reply.
+
+    Args:
+        adapter: The Metadata Adapter.
+        request: A parsed request of one of :data:`METADATA_REQUEST_TYPES`.
+        version: The negotiated protocol version (decides the 1.9 reply forms).
+        logger: Where to log refusals and failures; the Metadata logger by default.
+
+    Returns:
+        The success reply, or an :class:`ErrorReply` when the adapter raised or
+        returned a value that cannot be sent. Never raises for what the adapter does.
+
+    Raises:
+        TypeError: ``request`` is not a Metadata request (a bug of the caller).
+    """
+    log = logger or _LOG
+    handler = _HANDLERS.get(type(request))
+    if handler is None:
+        raise TypeError(f"not a Metadata request: {request!r}")
+    method = request.METHOD
+    try:
+        return handler(adapter, request, version)
+    except UnusableReturnValue as err:
+        log.error("Cannot answer %s request %s: %s", method.value, request.request_id, err)
+        return ErrorReply(request.request_id, method, ErrorInfo(ErrorKind.GENERIC, str(err)))
+    except Exception as err:
+        error = error_for_exception(err, method, version)
+        if isinstance(err, MetadataError) and error.kind is not ErrorKind.GENERIC:
+            # A refusal the adapter meant (e.g. wrong credentials): not an SDK problem.
+            log.debug(
+                "%s request %s refused by the adapter: %s",
+                method.value,
+                request.request_id,
+                describe_exception(err),
+            )
+        else:
+            log.error(
+                "%s request %s failed in the Metadata Adapter: %s",
+                method.value,
+                request.request_id,
+                describe_exception(err),
+                exc_info=err,
+            )
+        return ErrorReply(request.request_id, method, error)
