@@ -10,7 +10,8 @@ sent nothing at all: bugs B2, B13).
 
 Accepted return values (everything else is an error reply):
 
-* floats (bandwidth, frequencies): any real number but ``bool``, finite;
+* floats (bandwidth, frequencies): any real number (or ``Decimal``) but ``bool``,
+  finite;
 * integers (buffer size, snapshot length, time-to-live): any integral number but
   ``bool``, or a float with an integral value, within 32 bits;
 * wire booleans (``wants_tables_notification``, ``enable_table_unsubscription``,
@@ -29,6 +30,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 from numbers import Integral, Real
 from typing import Any
 
@@ -169,7 +171,7 @@ def ordering_key(request: Request) -> str | None:
 
 def _as_float(adapter_method: str, value: object) -> float:
     # bool is an int, but True kbit/s is a bug, not a bandwidth.
-    if not isinstance(value, bool) and isinstance(value, Real):
+    if not isinstance(value, bool) and isinstance(value, (Real, Decimal)):
         result = float(value)
         if math.isfinite(result):
             return result
