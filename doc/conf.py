@@ -58,8 +58,9 @@ nitpicky = False
 
 # Every doctest starts from a clean slate; the timeout unit follows the test suite's
 # LS_TEST_TIMEOUT_SCALE so slow machines can stretch it.
-doctest_global_setup = """
+doctest_global_setup = f"""
 import os
 TIMEOUT = 5.0 * float(os.environ.get("LS_TEST_TIMEOUT_SCALE", "1"))
+EXAMPLES = {os.path.join(ROOT, "examples")!r}
 """
 doctest_test_doctest_blocks = ""
