@@ -1,0 +1,222 @@
+"""The worker threads that run adapter code, and per-key ordering on top of them.
+
+:class:`WorkerPool` is a fixed set of non-daemon threads fed by one FIFO. It does not use
+:class:`concurrent.futures.ThreadPoolExecutor` on purpose: that executor refuses new work
+once the interpreter starts shutting down, which is what happens when a script's main
+thread ends right after ``start()`` (1.3.1's bug B5). Our threads keep the process alive
+and keep serving until the server is closed or its connection ends.
+
+:class:`SerialQueue` runs the items submitted under the same key one at a time, in order,
+on whichever worker is free, while different keys run in parallel: the Data side keys by
+item name (ARI-PROTOCOL.md §6.3), the Metadata side may key by session.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Hashable
+from typing import Any, Generic, TypeVar
+
+__all__ = ["SerialQueue", "WorkerPool"]
+
+_LOG = logging.getLogger("lightstreamer-adapter.server")
+
+K = TypeVar("K", bound=Hashable)
+T = TypeVar("T")
+
+
+class WorkerPool:
+    """A fixed number of non-daemon worker threads running submitted callables in order.
+
+    Args:
+        size: Number of threads (at least 1).
+        name: Thread name stem; threads are called ``<name>-<1..size>``.
+        on_error: Called (on the worker) with any exception a task lets escape; the
+            worker goes on with the next task. If ``on_error`` itself raises, the error
+            is logged.
+    """
+
+    def __init__(
+        self,
+        size: int,
+        name: str,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        if size < 1:
+            raise ValueError(f"a worker pool needs at least one thread, not {size}")
+        self._size = size
+        self._name = name
+        self._on_error = on_error
+        self._tasks: deque[tuple[Callable[..., Any], tuple[Any, ...]]] = deque()
+        self._cond = threading.Condition(threading.Lock())
+        self._stopping = False
+        self._idle = 0
+        self._threads: list[threading.Thread] = []
+
+    @property
+    def size(self) -> int:
+        """The number of worker threads."""
+        return self._size
+
+    @property
+    def threads(self) -> tuple[threading.Thread, ...]:
+        """The worker threads started so far."""
+        return tuple(self._threads)
+
+    def start(self) -> None:
+        """Start the worker threads."""
+        for number in range(1, self._size + 1):
+            thread = threading.Thread(
+                target=self._run, name=f"{self._name}-{number}", daemon=False
+            )
+            self._threads.append(thread)
+            thread.start()
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> bool:
+        """Queue ``fn(*args)``; return ``False`` (and drop it) after :meth:`shutdown`.
+
+        Never blocks.
+        """
+        with self._cond:
+            if self._stopping:
+                return False
+            self._tasks.append((fn, args))
+            if self._idle:
+                self._cond.notify()
+        return True
+
+    def shutdown(self) -> None:
+        """Accept no more tasks, drop the queued ones and let the workers end.
+
+        A task already running is not interrupted; the worker ends after it. Does not
+        wait: see :meth:`join`.
+        """
+        with self._cond:
+            self._stopping = True
+            self._tasks.clear()
+            self._cond.notify_all()
+
+    def join(self, deadline: float) -> bool:
+        """Wait until the :func:`time.monotonic` ``deadline`` for the workers to end.
+
+        The calling thread is skipped if it is a worker. Returns whether all the other
+        workers have ended.
+        """
+        current = threading.current_thread()
+        done = True
+        for thread in self._threads:
+            if thread is current or not thread.is_alive():
+                continue
+            thread.join(max(0.0, deadline - time.monotonic()))
+            done = done and not thread.is_alive()
+        return done
+
+    def _run(self) -> None:
+        cond = self._cond
+        tasks = self._tasks
+        while True:
+            with cond:
+                while not tasks:
+                    if self._stopping:
+                        return
+                    self._idle += 1
+                    cond.wait()
+                    self._idle -= 1
+                if self._stopping:
+                    return
+                fn, args = tasks.popleft()
+            try:
+                fn(*args)
+            except BaseException as exc:
+                self._report(exc)
+            # Drop the references before waiting, so that finished work can be collected.
+            del fn, args
+
+    def _report(self, exc: BaseException) -> None:
+        if self._on_error is None:
+            _LOG.error("Unexpected error in a worker thread", exc_info=exc)
+            return
+        try:
+            self._on_error(exc)
+        except Exception:
+            _LOG.exception("Unexpected error while reporting a worker error")
+
+
+class SerialQueue(Generic[K, T]):
+    """Runs the items of the same key one at a time, in submission order, on a pool.
+
+    For each key at most one worker is busy at a time; different keys proceed in
+    parallel. After each item the key goes back to the end of the pool's queue, so one
+    busy key cannot starve the others.
+
+    Args:
+        pool: The pool that runs the work.
+        handler: ``handler(key, item, more)``: process one item. ``more`` tells whether
+            other items for the same key were already waiting when this one was taken
+            (the Data side uses it for the "too late" rule of ARI-PROTOCOL.md §6.3).
+        on_error: ``on_error(key, item, exc)``: called when ``handler`` raises; the
+            queue of that key goes on with the next item regardless (it is never wedged,
+            unlike 1.3.1's bug B14). If ``on_error`` raises, the error is logged.
+    """
+
+    def __init__(
+        self,
+        pool: WorkerPool,
+        handler: Callable[[K, T, bool], None],
+        on_error: Callable[[K, T, BaseException], None],
+    ) -> None:
+        self._pool = pool
+        self._handler = handler
+        self._on_error = on_error
+        self._lock = threading.Lock()
+        # A key is present exactly while a drain for it is queued or running.
+        self._queues: dict[K, deque[T]] = {}
+
+    def submit(self, key: K, item: T) -> bool:
+        """Queue ``item`` under ``key``; return ``False`` if the pool is shut down."""
+        with self._lock:
+            queue = self._queues.get(key)
+            if queue is not None:
+                queue.append(item)
+                return True
+            self._queues[key] = deque((item,))
+        if self._pool.submit(self._drain_one, key):
+            return True
+        with self._lock:
+            self._queues.pop(key, None)
+        return False
+
+    def pending(self, key: K) -> int:
+        """How many items of ``key`` are queued or being processed."""
+        with self._lock:
+            queue = self._queues.get(key)
+            return 0 if queue is None else len(queue)
+
+    def _drain_one(self, key: K) -> None:
+        with self._lock:
+            queue = self._queues[key]
+            # The item stays at the head while it runs, so that pending() counts it and
+            # so that a concurrent submit() sees the key as busy.
+            item = queue[0]
+            more = len(queue) > 1
+        try:
+            self._handler(key, item, more)
+        except BaseException as exc:
+            try:
+                self._on_error(key, item, exc)
+            except Exception:
+                _LOG.exception("Unexpected error while reporting an error for %r", key)
+        finally:
+            with self._lock:
+                queue.popleft()
+                if queue:
+                    again = True
+                else:
+                    del self._queues[key]
+                    again = False
+            if again and not self._pool.submit(self._drain_one, key):
+                with self._lock:
+                    self._queues.pop(key, None)

@@ -1,0 +1,460 @@
+"""One ARI connection over a socket: a reader thread and a writer thread.
+
+The transport knows bytes and lines, not packets. It
+
+* opens the connection (:func:`open_connection`: IPv4 or IPv6 through
+  :func:`socket.create_connection`, a connect timeout, ``TCP_NODELAY``, optional TLS);
+* writes the first line (``RAC``, ARI-PROTOCOL.md §6.1) synchronously in :meth:`start`,
+  before any other thread may write;
+* runs one **writer** thread: producers append encoded lines (``str`` ending in CR LF) to a
+  list under :attr:`Transport.lock`; the writer swaps the list, joins it, encodes it to
+  UTF-8 once and writes it with one ``sendall``. Packets are therefore never interleaved
+  (§2.1, §6.11) and a backlog is written in batches;
+* bounds what is queued (``max_pending_bytes``, counting the characters queued and those
+  being written): a producer that finds the buffer full waits up to ``send_timeout``
+  seconds for room (backpressure); if there is still no room the Proxy is considered
+  unresponsive and the connection fails with :class:`TimeoutError`. A ``sendall`` that
+  takes longer than ``send_timeout`` fails the connection the same way;
+* writes ``KEEPALIVE`` when nothing at all was written for the keepalive interval (§7);
+* runs one **reader** thread: ``recv`` in chunks of 64 KiB handed to ``on_data``.
+
+Failures (EOF, socket errors, the backpressure timeout) are collected in one place: the
+first one wins, the socket is shut down, and the reader thread calls ``on_closed`` with it
+exactly once when it exits (ARI-PROTOCOL.md §10 item 93). A local :meth:`Transport.close`
+also ends the reader, which then calls ``on_closed(None)``.
+
+Both threads are non-daemon, so that a started server keeps the process alive (as in
+1.3.1) until the connection ends or the server is closed.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Final
+
+__all__ = [
+    "DEFAULT_CONNECT_TIMEOUT",
+    "DEFAULT_MAX_PENDING_BYTES",
+    "DEFAULT_SEND_TIMEOUT",
+    "KEEPALIVE_LINE",
+    "Transport",
+    "open_connection",
+]
+
+#: Seconds allowed to establish the TCP connection (and the TLS handshake).
+DEFAULT_CONNECT_TIMEOUT: Final = 10.0
+#: Seconds a write may take, and a producer may wait for room in a full buffer.
+DEFAULT_SEND_TIMEOUT: Final = 30.0
+#: Upper bound of the characters queued for writing (4 MiB).
+DEFAULT_MAX_PENDING_BYTES: Final = 4 * 1024 * 1024
+#: The keepalive line (ARI-PROTOCOL.md §5.2). Kept here too so the transport does not
+#: depend on the codec.
+KEEPALIVE_LINE: Final = "KEEPALIVE\r\n"
+
+_RECV_SIZE: Final = 65536
+
+_REQUESTS_LOGGER = logging.getLogger("lightstreamer-adapter.requestreply.requests")
+_REPLIES_LOGGER = logging.getLogger("lightstreamer-adapter.requestreply.replies")
+_KEEPALIVES_LOGGER = logging.getLogger("lightstreamer-adapter.requestreply.keep_alives")
+_NOTIFICATIONS_LOGGER = logging.getLogger("lightstreamer-adapter.requestreply.notifications")
+_LOG = logging.getLogger("lightstreamer-adapter.server")
+
+# Methods whose lines are notifications rather than replies: used to pick the logger of a
+# sent line, only when DEBUG logging is on.
+_NOTIFICATION_METHODS: Final = frozenset({"UD3", "EOS", "CLS", "DFD", "FAL"})
+
+
+def open_connection(
+    address: tuple[str, int],
+    *,
+    connect_timeout: float | None = DEFAULT_CONNECT_TIMEOUT,
+    ssl_context: ssl.SSLContext | None = None,
+) -> socket.socket:
+    """Connect to a Proxy Adapter and return the socket, ready for :class:`Transport`.
+
+    Resolves ``host`` for IPv4 and IPv6 and tries each address in turn
+    (:func:`socket.create_connection`), disables Nagle's algorithm (without
+    ``TCP_NODELAY`` two small writes in a row can stall for about 40 ms on delayed ACKs)
+    and, with ``ssl_context``, performs the TLS handshake checking ``host``
+    (ARI-PROTOCOL.md §1.6).
+
+    Args:
+        address: ``(host, port)`` of the Proxy Adapter's ``request_reply_port``.
+        connect_timeout: Seconds allowed for the connection and the TLS handshake;
+            ``None`` waits as long as the operating system does.
+        ssl_context: The TLS client context, or ``None`` for plain TCP.
+
+    Raises:
+        OSError: The connection or the handshake failed (``ssl.SSLError`` and
+            ``TimeoutError`` are ``OSError`` subclasses).
+    """
+    host, port = address
+    sock = socket.create_connection((host, port), timeout=connect_timeout)
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if ssl_context is not None:
+            sock = ssl_context.wrap_socket(sock, server_hostname=host)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+class Transport:
+    """The reader and writer threads of one connection.
+
+    Args:
+        sock: A connected socket (possibly TLS). The transport owns it from now on and
+            closes it when both threads have ended.
+        name: Thread name stem, e.g. ``"ls-data"`` gives ``ls-data-reader-<n>``.
+        index: The server number appended to thread names.
+        on_data: Called on the reader thread with every chunk received. It must not
+            raise; if it does, the exception is logged and reading goes on.
+        on_closed: Called once, on the reader thread, when the connection has ended:
+            with the failure (:class:`EOFError` for an orderly end of stream,
+            :class:`OSError` for socket errors, :class:`TimeoutError` for a Proxy that
+            stopped reading) or ``None`` after :meth:`close`.
+        send_timeout: Seconds a ``sendall`` may last, and a producer may wait for room.
+        max_pending_bytes: Bound of the queued characters (see the module docstring).
+        keepalive: Initial keepalive interval in seconds, ``None`` for no keepalives.
+    """
+
+    def __init__(
+        self,
+        sock: socket.socket,
+        *,
+        name: str,
+        index: int,
+        on_data: Callable[[bytes], None],
+        on_closed: Callable[[BaseException | None], None],
+        send_timeout: float = DEFAULT_SEND_TIMEOUT,
+        max_pending_bytes: int = DEFAULT_MAX_PENDING_BYTES,
+        keepalive: float | None = None,
+    ) -> None:
+        self._sock = sock
+        self._on_data = on_data
+        self._on_closed = on_closed
+        self._send_timeout = send_timeout
+        self._max_pending = max_pending_bytes
+        self._keepalive = keepalive
+        #: The lock of the outgoing queue. Hold it (briefly, without blocking) to make a
+        #: state change atomic with respect to the lines queued by :meth:`send_if`.
+        self.lock = threading.Lock()
+        self._wake_writer = threading.Condition(self.lock)
+        self._room = threading.Condition(self.lock)
+        self._pending: list[str] = []
+        self._buffered = 0  # characters queued plus characters being written
+        self._writer_idle = False
+        self._room_waiters = 0
+        self._closing = False
+        self._failure: BaseException | None = None
+        self._last_write = time.monotonic()
+        self._threads_left = 2
+        self._reader = threading.Thread(
+            target=self._read_loop, name=f"{name}-reader-{index}", daemon=False
+        )
+        self._writer = threading.Thread(
+            target=self._write_loop, name=f"{name}-writer-{index}", daemon=False
+        )
+        self._started = False
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self, first_line: str) -> None:
+        """Write ``first_line`` synchronously, then start the writer and reader threads.
+
+        Nothing else can be written before ``first_line``: this is how ``RAC`` is
+        guaranteed to be the first packet (ARI-PROTOCOL.md §5.1, §6.1).
+
+        Raises:
+            OSError: The line could not be written; no thread was started.
+        """
+        self._sock.settimeout(self._send_timeout)
+        self._sock.sendall(first_line.encode("utf-8"))
+        self._last_write = time.monotonic()
+        _log_sent([first_line])
+        self._started = True
+        self._writer.start()
+        self._reader.start()
+
+    def close(self) -> None:
+        """Stop both threads without waiting; queued lines are dropped.
+
+        Shuts the socket down so that a ``recv`` blocked in the reader returns at once
+        (closing the descriptor alone would not wake it: bug B4 of 1.3.1). Idempotent;
+        :meth:`join` waits for the threads.
+        """
+        with self.lock:
+            if self._closing:
+                return
+            self._begin_closing()
+        self._shutdown_socket()
+        if not self._started:
+            self._sock.close()
+
+    def join(self, deadline: float) -> bool:
+        """Wait, until the :func:`time.monotonic` ``deadline``, for both threads to end.
+
+        The calling thread is skipped if it is one of them. Returns whether every
+        thread (other than the caller) has ended.
+        """
+        current = threading.current_thread()
+        done = True
+        for thread in (self._writer, self._reader):
+            if thread is current or not thread.is_alive():
+                continue
+            thread.join(max(0.0, deadline - time.monotonic()))
+            done = done and not thread.is_alive()
+        return done
+
+    @property
+    def closed(self) -> bool:
+        """Whether the connection has ended or is being closed."""
+        return self._closing
+
+    @property
+    def threads(self) -> tuple[threading.Thread, threading.Thread]:
+        """The reader and writer threads (for tests and diagnostics)."""
+        return (self._reader, self._writer)
+
+    # ------------------------------------------------------------------ writing
+
+    def send(self, line: str) -> bool:
+        """Queue one complete line (ending in CR LF) for writing.
+
+        Blocks only while the buffer is full, at most ``send_timeout`` seconds
+        (backpressure); then the connection fails. Returns ``False`` if the line was
+        dropped because the connection has ended.
+        """
+        with self.lock:
+            if self._closing or (self._buffered >= self._max_pending and not self._wait_room()):
+                return False
+            self._pending.append(line)
+            self._buffered += len(line)
+            if self._writer_idle:
+                self._writer_idle = False
+                self._wake_writer.notify()
+        return True
+
+    def send_if(self, line: str, guard: Mapping[str, str], key: str, expected: str) -> bool:
+        """Queue ``line`` only if ``guard.get(key) is expected``, checked under the lock.
+
+        The data side uses it to drop an event whose subscription ended while it was
+        being encoded: the check and the append are atomic with respect to any change
+        of ``guard`` made while holding :attr:`lock` (ARI-PROTOCOL.md §6.4). Returns
+        whether the line was queued.
+        """
+        with self.lock:
+            if self._closing:
+                return False
+            if self._buffered >= self._max_pending and not self._wait_room():
+                return False
+            if guard.get(key) is not expected:
+                return False
+            self._pending.append(line)
+            self._buffered += len(line)
+            if self._writer_idle:
+                self._writer_idle = False
+                self._wake_writer.notify()
+        return True
+
+    def set_keepalive(self, interval: float | None) -> None:
+        """Change the keepalive interval (seconds; ``None`` = no keepalives)."""
+        with self.lock:
+            self._keepalive = interval
+            if self._writer_idle:
+                self._writer_idle = False
+                self._wake_writer.notify()
+
+    @property
+    def keepalive(self) -> float | None:
+        """The current keepalive interval in seconds, ``None`` when disabled."""
+        return self._keepalive
+
+    def _wait_room(self) -> bool:
+        # Called with the lock held and the buffer full. Returns True when there is room.
+        deadline = time.monotonic() + self._send_timeout
+        self._room_waiters += 1
+        try:
+            while self._buffered >= self._max_pending:
+                if self._closing:
+                    return False
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    self._fail_locked(
+                        TimeoutError(
+                            f"the outgoing buffer stayed full ({self._buffered} characters "
+                            f"queued) for {self._send_timeout} s: the Proxy Adapter is not "
+                            "reading; raise send_timeout or max_pending_bytes if it is just "
+                            "slow"
+                        )
+                    )
+                    return False
+                self._room.wait(remaining)
+            return not self._closing
+        finally:
+            self._room_waiters -= 1
+
+    def _write_loop(self) -> None:
+        try:
+            while True:
+                with self.lock:
+                    while not self._pending and not self._closing:
+                        interval = self._keepalive
+                        if interval is None:
+                            self._writer_idle = True
+                            self._wake_writer.wait()
+                            continue
+                        remaining = self._last_write + interval - time.monotonic()
+                        if remaining <= 0:
+                            break
+                        self._writer_idle = True
+                        self._wake_writer.wait(remaining)
+                    self._writer_idle = False
+                    if self._closing:
+                        return
+                    if self._pending:
+                        lines = self._pending
+                        self._pending = []
+                    else:
+                        lines = [KEEPALIVE_LINE]
+                        self._buffered += len(KEEPALIVE_LINE)
+                if len(lines) == 1:
+                    data = lines[0].encode("utf-8")
+                else:
+                    data = "".join(lines).encode("utf-8")
+                # The socket timeout (send_timeout) bounds the whole sendall (Python >= 3.5).
+                self._sock.sendall(data)
+                sent = sum(map(len, lines))
+                with self.lock:
+                    self._last_write = time.monotonic()
+                    self._buffered -= sent
+                    if self._room_waiters:
+                        self._room.notify_all()
+                _log_sent(lines)
+        except OSError as exc:
+            self._fail(exc)
+        except BaseException as exc:  # a bug: never leave the connection half alive
+            _LOG.exception("Unexpected error in thread %s", threading.current_thread().name)
+            self._fail(exc)
+        finally:
+            self._thread_done()
+
+    # ------------------------------------------------------------------ reading
+
+    def _read_loop(self) -> None:
+        failure: BaseException | None = None
+        try:
+            while not self._closing:
+                try:
+                    data = self._sock.recv(_RECV_SIZE)
+                except TimeoutError:
+                    # The socket timeout exists for sendall; an idle reader just goes on.
+                    continue
+                if not data:
+                    failure = EOFError("Socket connection broken: end of stream from the Proxy")
+                    break
+                try:
+                    self._on_data(data)
+                except Exception:
+                    _LOG.exception("Unexpected error while handling received data")
+        except OSError as exc:
+            failure = exc
+        except BaseException as exc:
+            _LOG.exception("Unexpected error in thread %s", threading.current_thread().name)
+            failure = exc
+        with self.lock:
+            if self._failure is not None:
+                failure = self._failure  # the first failure wins (e.g. a write error)
+            elif self._closing:
+                failure = None  # a local close: not a failure
+            else:
+                self._failure = failure
+            if not self._closing:
+                self._begin_closing()
+        self._shutdown_socket()
+        try:
+            self._on_closed(failure)
+        except Exception:
+            _LOG.exception("Unexpected error while handling the end of the connection")
+        finally:
+            self._thread_done()
+
+    # ------------------------------------------------------------------ failures
+
+    def _fail(self, exc: BaseException) -> None:
+        with self.lock:
+            self._fail_locked(exc)
+
+    def _fail_locked(self, exc: BaseException) -> None:
+        if self._closing:
+            return
+        self._failure = exc
+        self._begin_closing()
+        # shutdown() does not block; doing it under the lock keeps the failure atomic.
+        self._shutdown_socket()
+
+    def _begin_closing(self) -> None:
+        # Lock held.
+        self._closing = True
+        self._pending = []
+        self._wake_writer.notify_all()
+        self._room.notify_all()
+
+    def _shutdown_socket(self) -> None:
+        try:
+            self._sock.shutdown(socket.SHUT_RDWR)
+        except (OSError, ValueError):
+            pass  # already shut down, never connected, or closed
+
+    def _thread_done(self) -> None:
+        with self.lock:
+            self._threads_left -= 1
+            last = self._threads_left == 0
+        if last:
+            self._sock.close()
+
+
+def log_received(data: bytes, carry: bytearray) -> None:
+    """Log the complete lines of ``data`` at DEBUG with a ``"< "`` prefix.
+
+    ``carry`` holds a partial line between calls. Call only when DEBUG is enabled on the
+    requests logger.
+    """
+    carry += data
+    *lines, rest = bytes(carry).split(b"\n")
+    carry[:] = rest
+    for raw in lines:
+        text = raw.rstrip(b"\r").decode("utf-8", "replace")
+        if text:
+            _REQUESTS_LOGGER.debug("< %s", text)
+
+
+def requests_debug_enabled() -> bool:
+    """Whether received lines are logged (DEBUG on the requests logger)."""
+    return _REQUESTS_LOGGER.isEnabledFor(logging.DEBUG)
+
+
+def _log_sent(lines: list[str]) -> None:
+    # One cheap check per batch; the per-line work happens only with DEBUG on.
+    if not (
+        _REPLIES_LOGGER.isEnabledFor(logging.DEBUG)
+        or _NOTIFICATIONS_LOGGER.isEnabledFor(logging.DEBUG)
+        or _KEEPALIVES_LOGGER.isEnabledFor(logging.DEBUG)
+    ):
+        return
+    for line in lines:
+        text = line.rstrip("\r\n")
+        if text == "KEEPALIVE":
+            _KEEPALIVES_LOGGER.debug("> %s", text)
+            continue
+        parts = text.split("|", 2)
+        if len(parts) > 1 and parts[1] in _NOTIFICATION_METHODS:
+            _NOTIFICATIONS_LOGGER.debug("> %s", text)
+        else:
+            _REPLIES_LOGGER.debug("> %s", text)

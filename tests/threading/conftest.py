@@ -1,0 +1,357 @@
+"""Helpers for the thread front-end tests: a raw fake Proxy over real loopback sockets.
+
+The fake Proxy speaks bytes, so the tests assert exact wire lines. Every wait has a
+timeout scaled by ``LS_TEST_TIMEOUT_SCALE``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lightstreamer_adapter.interfaces.data import DataProvider, ItemEventListener
+
+SCALE = float(os.environ.get("LS_TEST_TIMEOUT_SCALE", "1"))
+
+
+def T(seconds: float = 5.0) -> float:
+    """A timeout scaled by LS_TEST_TIMEOUT_SCALE."""
+    return seconds * SCALE
+
+
+class FakeProxy:
+    """A listening socket standing for the Proxy Adapter; one accepted connection."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        family: socket.AddressFamily = socket.AF_INET,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self._listener = socket.socket(family, socket.SOCK_STREAM)
+        self._listener.bind((host, 0))
+        self._listener.listen(1)
+        self._listener.settimeout(T())
+        self._ssl_context = ssl_context
+        self.host = host
+        self.port: int = self._listener.getsockname()[1]
+        self.conn: socket.socket | None = None
+        self._buffer = b""
+        self.received: list[str] = []
+
+    @property
+    def address(self) -> tuple[str, int]:
+        return (self.host, self.port)
+
+    def accept(self, timeout: float | None = None) -> socket.socket:
+        self._listener.settimeout(timeout if timeout is not None else T())
+        conn, _ = self._listener.accept()
+        if self._ssl_context is not None:
+            conn.settimeout(T())
+            conn = self._ssl_context.wrap_socket(conn, server_side=True)
+        conn.settimeout(T())
+        self.conn = conn
+        return conn
+
+    def send(self, *lines: str) -> None:
+        assert self.conn is not None
+        self.conn.sendall("".join(line + "\r\n" for line in lines).encode("utf-8"))
+
+    def send_raw(self, data: bytes) -> None:
+        assert self.conn is not None
+        self.conn.sendall(data)
+
+    def read_line(self, timeout: float | None = None) -> str:
+        """The next line, without its CR LF; AssertionError on timeout or EOF."""
+        assert self.conn is not None
+        deadline = time.monotonic() + (timeout if timeout is not None else T())
+        while b"\n" not in self._buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"no line within the timeout; got so far {self.received}")
+            self.conn.settimeout(remaining)
+            try:
+                chunk = self.conn.recv(65536)
+            except (TimeoutError, socket.timeout):
+                continue
+            if not chunk:
+                raise AssertionError(f"end of stream; got so far {self.received}")
+            self._buffer += chunk
+        raw, self._buffer = self._buffer.split(b"\n", 1)
+        assert raw.endswith(b"\r"), f"line not ended by CR LF: {raw!r}"
+        line = raw[:-1].decode("utf-8")
+        self.received.append(line)
+        return line
+
+    def read_lines(self, count: int, timeout: float | None = None) -> list[str]:
+        deadline = time.monotonic() + (timeout if timeout is not None else T())
+        return [self.read_line(max(0.001, deadline - time.monotonic())) for _ in range(count)]
+
+    def read_until(
+        self, predicate: Callable[[str], bool], timeout: float | None = None
+    ) -> list[str]:
+        """Lines up to and including the first one matching ``predicate``."""
+        deadline = time.monotonic() + (timeout if timeout is not None else T())
+        lines = []
+        while True:
+            line = self.read_line(max(0.001, deadline - time.monotonic()))
+            lines.append(line)
+            if predicate(line):
+                return lines
+
+    def read_reply(self, request_id: str, timeout: float | None = None) -> str:
+        """Skip notifications and keepalives up to the reply to ``request_id``."""
+        lines = self.read_until(lambda line: line.split("|", 1)[0] == request_id, timeout)
+        return lines[-1]
+
+    def no_line_within(self, seconds: float) -> bool:
+        """True if nothing (not even EOF) arrives within ``seconds``."""
+        assert self.conn is not None
+        if b"\n" in self._buffer:
+            return False
+        self.conn.settimeout(seconds)
+        try:
+            chunk = self.conn.recv(65536)
+        except (TimeoutError, socket.timeout):
+            return True
+        self._buffer += chunk
+        return False
+
+    def wait_eof(self, timeout: float | None = None) -> bool:
+        """Read (and keep) everything until EOF; True if EOF came in time."""
+        assert self.conn is not None
+        deadline = time.monotonic() + (timeout if timeout is not None else T())
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            self.conn.settimeout(remaining)
+            try:
+                chunk = self.conn.recv(65536)
+            except (TimeoutError, socket.timeout):
+                return False
+            except (ConnectionResetError, ssl.SSLError):
+                return True
+            if not chunk:
+                return True
+            self._buffer += chunk
+
+    def close_connection(self) -> None:
+        if self.conn is not None:
+            try:
+                self.conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            self.conn.close()
+
+    def close(self) -> None:
+        self.close_connection()
+        self._listener.close()
+
+
+class RecordingHandler:
+    """An ExceptionHandler (duck-typed) that records calls and suppresses the defaults."""
+
+    def __init__(self, io_result: bool = False, exc_result: bool = False) -> None:
+        self.io: list[BaseException] = []
+        self.errors: list[BaseException] = []
+        self.io_event = threading.Event()
+        self.error_event = threading.Event()
+        self._io_result = io_result
+        self._exc_result = exc_result
+
+    def handle_ioexception(self, exception: BaseException) -> bool:
+        self.io.append(exception)
+        self.io_event.set()
+        return self._io_result
+
+    def handle_exception(self, exception: BaseException) -> bool:
+        self.errors.append(exception)
+        self.error_event.set()
+        return self._exc_result
+
+
+class Adapter(DataProvider):
+    """A Data Adapter that records calls; behaviour is configured per test."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[Any, ...]] = []
+        self.listener: ItemEventListener | None = None
+        self.params: dict[str, Any] | None = None
+        self.config: str | None = None
+        self.snapshot: dict[str, Any] = {}
+        self.subscribe_hook: Callable[[str], None] | None = None
+        self.unsubscribe_hook: Callable[[str], None] | None = None
+        self.init_hook: Callable[[], None] | None = None
+        self.lock = threading.Lock()
+        self.subscribed = threading.Event()
+        self.initialized = threading.Event()
+
+    def initialize(self, parameters: dict[str, str], config_file: str | None = None) -> None:
+        self.calls.append(("initialize", dict(parameters), config_file))
+        self.params = dict(parameters)
+        self.config = config_file
+        if self.init_hook is not None:
+            self.init_hook()
+        self.initialized.set()
+
+    def set_listener(self, event_listener: ItemEventListener) -> None:
+        self.calls.append(("set_listener",))
+        self.listener = event_listener
+
+    def subscribe(self, item_name: str) -> None:
+        with self.lock:
+            self.calls.append(("subscribe", item_name))
+        if self.subscribe_hook is not None:
+            self.subscribe_hook(item_name)
+        self.subscribed.set()
+
+    def unsubscribe(self, item_name: str) -> None:
+        with self.lock:
+            self.calls.append(("unsubscribe", item_name))
+        if self.unsubscribe_hook is not None:
+            self.unsubscribe_hook(item_name)
+
+    def issnapshot_available(self, item_name: str) -> Any:
+        with self.lock:
+            self.calls.append(("issnapshot_available", item_name))
+        value = self.snapshot.get(item_name, True)
+        if isinstance(value, BaseException):
+            raise value
+        return value
+
+
+@pytest.fixture(autouse=True)
+def no_process_exit(monkeypatch: pytest.MonkeyPatch) -> list[BaseException]:
+    """Replace the default I/O handling (ending the process) by a recorder."""
+    calls: list[BaseException] = []
+    try:
+        from lightstreamer_adapter._threading.base import Server
+    except ImportError:  # the protocol core is not there yet: nothing to patch
+        return calls
+
+    def record(self: Any, exception: BaseException) -> None:
+        calls.append(exception)
+        self.close()
+
+    monkeypatch.setattr(Server, "_terminate_process", record)
+    return calls
+
+
+@pytest.fixture
+def proxy() -> Iterator[FakeProxy]:
+    fake = FakeProxy()
+    yield fake
+    fake.close()
+
+
+@pytest.fixture
+def closing() -> Iterator[list[Any]]:
+    """Append servers (or anything with close()) to have them closed at teardown."""
+    things: list[Any] = []
+    yield things
+    for thing in reversed(things):
+        thing.close()
+
+
+def make_certificate(directory: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for localhost and 127.0.0.1: (cert, key) paths.
+
+    Uses the ``openssl`` command, else the ``cryptography`` package; skips the test
+    when neither is available.
+    """
+    cert = directory / "cert.pem"
+    key = directory / "key.pem"
+    if shutil.which("openssl"):
+        subprocess.run(
+            [
+                "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                "-keyout", str(key), "-out", str(cert), "-days", "2",
+                "-subj", "/CN=localhost",
+                "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=T(30),
+        )  # fmt: skip
+        return cert, key
+    try:
+        import datetime
+
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import NameOID
+    except ImportError:
+        pytest.skip("neither the openssl command nor the cryptography package is available")
+    import ipaddress
+
+    private = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(private.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=2))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .sign(private, hashes.SHA256())
+    )
+    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key.write_bytes(
+        private.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert, key
+
+
+def ipv6_available() -> bool:
+    if not socket.has_ipv6:
+        return False
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+class Kit:
+    """The helpers of this conftest, handed to tests through the ``kit`` fixture.
+
+    (Test modules are imported with ``--import-mode=importlib`` and cannot import this
+    conftest by name.)
+    """
+
+    T = staticmethod(T)
+    FakeProxy = FakeProxy
+    RecordingHandler = RecordingHandler
+    Adapter = Adapter
+    make_certificate = staticmethod(make_certificate)
+    ipv6_available = staticmethod(ipv6_available)
+
+
+@pytest.fixture
+def kit() -> type[Kit]:
+    return Kit
