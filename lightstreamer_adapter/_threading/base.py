@@ -407,7 +407,7 @@ class Server(metaclass=ABCMeta):
         except (OSError, TypeError, ValueError) as exc:
             raise self._INIT_ERROR("Caught an error during the initialization phase") from exc
         with self._state_lock:
-            if self._closed:  # close() raced with start()
+            if self._is_closed():  # close() raced with start()
                 sock.close()
                 raise RuntimeError(f"{type(self).__name__} {self._name} is closed")
             self._pool = pool
@@ -583,6 +583,10 @@ class Server(metaclass=ABCMeta):
             os._exit(1)
 
     # ------------------------------------------------------------------ services
+
+    def _is_closed(self) -> bool:
+        """Whether :meth:`close` was called (a method, so that it is read afresh)."""
+        return self._closed
 
     @property
     def _connected(self) -> bool:
