@@ -59,8 +59,14 @@ nitpicky = False
 # Every doctest starts from a clean slate; the timeout unit follows the test suite's
 # LS_TEST_TIMEOUT_SCALE so slow machines can stretch it.
 doctest_global_setup = f"""
+import logging
 import os
+# The examples log warnings on purpose (refused subscriptions...): keep them off stderr.
+_package_logger = logging.getLogger("lightstreamer-adapter")
+if not _package_logger.handlers:
+    _package_logger.addHandler(logging.NullHandler())
 TIMEOUT = 5.0 * float(os.environ.get("LS_TEST_TIMEOUT_SCALE", "1"))
 EXAMPLES = {os.path.join(ROOT, "examples")!r}
+DOC_DIR = {os.path.join(ROOT, "doc", "howto")!r}
 """
 doctest_test_doctest_blocks = ""
