@@ -503,6 +503,23 @@ class ProxySimulator:
         if exc_type is None:
             self.check()
 
+    def expect_violation(self, timeout: float | None = None) -> SimulatorError:
+        """Wait for the next protocol violation not reported yet and return it.
+
+        For tests that provoke a violation on purpose: the violation is returned (and
+        counts as reported) instead of being raised.
+
+        Raises:
+            TimeoutError: No violation within ``timeout``.
+        """
+        conn = self._connection()
+        return conn.wait_for(
+            conn.take_violation,
+            self._timeout(timeout),
+            "a protocol violation by the adapter",
+            check=False,
+        )
+
     def check(self) -> None:
         """Raise the protocol violations not reported yet, as one :class:`SimulatorError`."""
         conn = self._connection_or_none()

@@ -54,7 +54,7 @@ from ..protocol.messages import (
     Update,
     VoidReply,
 )
-from ..protocol.parse import parse_proxy_line, parse_remote_line
+from ..protocol.parse import ALLOWED_ERROR_KINDS, parse_proxy_line, parse_remote_line
 from ..protocol.versions import LATEST, V1_8_0, V1_8_2, V1_9_0, ProtocolVersion
 from ._errors import SimulatorError
 
@@ -118,29 +118,6 @@ _SUCCESS_TYPES: dict[Method, tuple[type, ...]] = {
     _M.GUI: (GetUserItemDataReply,),
     _M.NNS: (NotifyNewSessionReply, VoidReply),
     _M.NNT: (NotifyNewTablesReply, VoidReply),
-}
-# The error subtypes each method may carry (ARI-PROTOCOL.md §3.10); E is always allowed.
-_K = ErrorKind
-_CREDITS = {_K.CREDITS, _K.NOTIFICATION}
-_ERROR_KINDS: dict[Method, frozenset[ErrorKind]] = {
-    _M.DPI: frozenset({_K.DATA}),
-    _M.SUB: frozenset({_K.SUBSCRIPTION, _K.FAILURE}),
-    _M.USB: frozenset({_K.SUBSCRIPTION, _K.FAILURE}),
-    _M.MPI: frozenset({_K.METADATA}),
-    _M.NUS: frozenset({_K.ACCESS, _K.RESOURCE_UNAVAILABLE, _K.CREDITS}),
-    _M.NUA: frozenset({_K.ACCESS, _K.RESOURCE_UNAVAILABLE, _K.CREDITS}),
-    _M.GIS: frozenset({_K.ITEMS}),
-    _M.GSC: frozenset({_K.ITEMS, _K.SCHEMA}),
-    _M.GIT: frozenset(),
-    _M.GUI: frozenset(),
-    _M.NUM: frozenset(_CREDITS),
-    _M.NNS: frozenset(_CREDITS | {_K.CONFLICTING_SESSION}),
-    _M.NSC: frozenset({_K.NOTIFICATION}),
-    _M.NNT: frozenset(_CREDITS),
-    _M.NTC: frozenset({_K.NOTIFICATION}),
-    _M.MDA: frozenset(_CREDITS),
-    _M.MSA: frozenset(_CREDITS),
-    _M.MDC: frozenset(_CREDITS),
 }
 _FIXED_REPLY_METHODS: dict[type, Method] = {
     GetItemsReply: _M.GIS,
@@ -297,6 +274,11 @@ class Connection:
         data = text.encode("utf-8")
         line = text[:-2] if text.endswith(CRLF) else text.rstrip("\r\n")
         with self._send_lock:
+            with self.cond:
+                if self._closing:
+                    raise ConnectionError(
+                        f"the simulator closed the connection: cannot send {_shorten(line)!r}"
+                    )
             if self._logger.isEnabledFor(logging.DEBUG):
                 self._logger.debug("> %s", line)
             try:
@@ -366,8 +348,17 @@ class Connection:
     # ----------------------------------------------------------------------------------
     # Waiting
 
-    def wait_for(self, take: Callable[[], _T | None], timeout: float, expected: str) -> _T:
+    def wait_for(
+        self,
+        take: Callable[[], _T | None],
+        timeout: float,
+        expected: str,
+        *,
+        check: bool = True,
+    ) -> _T:
         """Wait until ``take()`` (called under the lock) returns something.
+
+        With ``check``, unreported violations are raised first.
 
         Raises:
             SimulatorError: A protocol violation was recorded and not yet reported.
@@ -377,7 +368,8 @@ class Connection:
         deadline = time.monotonic() + timeout
         with self.cond:
             while True:
-                self.raise_violations()
+                if check:
+                    self.raise_violations()
                 value = take()
                 if value is not None:
                     return value
@@ -406,6 +398,13 @@ class Connection:
         raise SimulatorError(
             f"{new[0]} (and {len(new) - 1} more: {others})", line=new[0].line
         ) from new[0]
+
+    def take_violation(self) -> SimulatorError | None:
+        """Mark the oldest unreported violation as reported and return it (lock held)."""
+        if self.reported >= len(self.violations):
+            return None
+        self.reported += 1
+        return self.violations[self.reported - 1]
 
     def describe_last_line(self) -> str:
         """Describe the last line received, for error messages (caller holds the lock)."""
@@ -464,47 +463,54 @@ class Connection:
         self._logger.debug("connection %d ended: %s", self.number, reason)
 
     def _feed(self, chunk: bytes) -> None:
+        # The lines of a chunk are handled under one lock acquisition (waiters wake once
+        # per chunk); the work that calls user code or writes runs after it is released.
+        after: list[Callable[[], None]] = []
         with self.cond:
             self.received_bytes += chunk
-        self._buffer.feed(chunk)
-        while True:
-            try:
-                line = self._buffer.next_line()
-            except RemoteProtocolError as exc:
-                self._violation(f"the adapter sent an overlong line: {exc}", None, notify=True)
-                continue
-            if line is None:
-                return
-            try:
-                self._handle_line(line)
-            except Exception as exc:  # a bug of the simulator must not kill the reader
-                self._logger.exception("internal error of the simulator")
-                self._violation(f"internal error of the simulator: {exc!r}", None, notify=True)
+            self._buffer.feed(chunk)
+            while True:
+                try:
+                    line = self._buffer.next_line()
+                except RemoteProtocolError as exc:
+                    self._violation(f"the adapter sent an overlong line: {exc}", None)
+                    continue
+                if line is None:
+                    break
+                try:
+                    action = self._handle_line(line)
+                except Exception as exc:  # a bug of the simulator must not kill the reader
+                    self._logger.exception("internal error of the simulator")
+                    self._violation(f"internal error of the simulator: {exc!r}", None)
+                else:
+                    if action is not None:
+                        after.append(action)
+            self.cond.notify_all()
+        for action in after:
+            action()
 
-    def _handle_line(self, raw: bytes) -> None:
+    def _handle_line(self, raw: bytes) -> Callable[[], None] | None:
+        """Record and route one line (caller holds the lock); return work to do unlocked."""
         text = raw.decode("utf-8", errors="backslashreplace")
         if self._logger.isEnabledFor(logging.DEBUG):
             self._logger.debug("< %s", text)
-        after: Callable[[], None] | None = None
-        with self.cond:
-            self.received.append(text)
-            try:
-                message = parse_remote_line(raw, self.parse_version)
-            except RemoteProtocolError as exc:
-                if not self.first_line_seen:
-                    self.first_line_seen = True
-                    self._violation(
-                        f"the first line of a connection must be RAC, got a malformed "
-                        f"line ({exc})",
-                        text,
-                    )
-                else:
-                    self._violation(f"the adapter sent a malformed line: {exc}", text)
+        self.received.append(text)
+        try:
+            message = parse_remote_line(raw, self.parse_version)
+        except RemoteProtocolError as exc:
+            pending = self.pending.get(exc.request_id or "")
+            if not self.first_line_seen:
+                self.first_line_seen = True
+                self._violation(
+                    f"the first line of a connection must be RAC, got a malformed line ({exc})",
+                    text,
+                )
+            elif pending is not None and exc.method == pending.method.value:
+                self._violation(f"malformed reply to {pending.description}: {exc}", text)
             else:
-                after = self._dispatch(message, text)
-            self.cond.notify_all()
-        if after is not None:
-            after()
+                self._violation(f"the adapter sent a malformed line: {exc}", text)
+            return None
+        return self._dispatch(message, text)
 
     def _dispatch(self, message: RemoteMessage, text: str) -> Callable[[], None] | None:
         """Route one parsed message (caller holds the lock); return work to do unlocked."""
@@ -528,13 +534,11 @@ class Connection:
             self.mailbox.append(message)
         elif isinstance(message, _REPLY_TYPES):
             self._on_reply(message, text)
-        elif isinstance(message, _DATA_NOTIFICATIONS | MetadataFailure):
+        elif isinstance(message, (*_DATA_NOTIFICATIONS, MetadataFailure)):
             message = self._fix_failure(message)
             self._on_notification(message, text)
-        elif isinstance(message, ForceSessionTermination | ForceUnsubscription):
+        else:
             return self._on_force(message, text)
-        else:  # pragma: no cover - the parser returns only RemoteMessage types
-            self._violation(f"unexpected message {message!r}", text)
         return None
 
     def _fix_failure(self, message: RemoteMessage) -> RemoteMessage:
@@ -613,11 +617,10 @@ class Connection:
         pending.reply_line = len(self.received) - 1
 
     def _check_error_kind(self, pending: Pending, error: ErrorInfo, text: str) -> None:
+        # The parser already refuses subtypes a method never carries; this catches a
+        # subtype legal for the method of the line but not for the request's.
         kind = error.kind
-        if kind is ErrorKind.GENERIC:
-            return
-        allowed = _ERROR_KINDS.get(pending.method, frozenset())
-        if kind not in allowed:
+        if kind not in ALLOWED_ERROR_KINDS.get(pending.method, frozenset({ErrorKind.GENERIC})):
             self._violation(
                 f"error subtype E{kind.value} is not allowed in the reply to "
                 f"{pending.description} (ARI-PROTOCOL.md §3.10)",
@@ -785,18 +788,13 @@ class Connection:
 
         return answer
 
-    def _violation(self, message: str, line: str | None, *, notify: bool = False) -> None:
-        """Record a protocol violation (caller holds the lock unless ``notify``)."""
+    def _violation(self, message: str, line: str | None) -> None:
+        """Record a protocol violation (caller holds the lock)."""
         error = SimulatorError(
             message if line is None else f"{message}: {_shorten(line)!r}", line=line
         )
         self._logger.warning("protocol violation: %s", error)
-        if notify:
-            with self.cond:
-                self.violations.append(error)
-                self.cond.notify_all()
-        else:
-            self.violations.append(error)
+        self.violations.append(error)
 
 
 def error_reply_for(exc: BaseException) -> ErrorInfo:
