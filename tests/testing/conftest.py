@@ -128,8 +128,9 @@ def remote() -> Iterator[Callable[..., FakeRemote]]:
     """A factory of fake remotes, closed at teardown."""
     made: list[FakeRemote] = []
 
-    def make(address: tuple[str, int], responses: Responses | None = None, **kw: object
-             ) -> FakeRemote:
+    def make(
+        address: tuple[str, int], responses: Responses | None = None, **kw: object
+    ) -> FakeRemote:
         fake = FakeRemote(address, responses, **kw)  # type: ignore[arg-type]
         made.append(fake)
         return fake

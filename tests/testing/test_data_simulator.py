@@ -101,14 +101,14 @@ def test_init_refused_raises_adapter_error(proxy, remote):
 def test_init_reply_with_a_higher_version_is_a_violation(proxy, remote):
     remote(proxy.address, {"DPI": ["{id}|DPI|S|ARI.version|S|1.9.1"]})
     proxy.accept()
-    with pytest.raises(SimulatorError, match="higher than the 1.9.0 offered"):
+    with pytest.raises(SimulatorError, match=r"higher than the 1\.9\.0 offered"):
         proxy.init(version="1.9.0")
 
 
 def test_init_reply_v_to_a_versioned_proxy_is_a_violation(proxy, remote):
     remote(proxy.address, {"DPI": ["{id}|DPI|V"]})
     proxy.accept()
-    with pytest.raises(SimulatorError, match="needs ARI.version"):
+    with pytest.raises(SimulatorError, match=r"needs ARI\.version"):
         proxy.init()
 
 
@@ -335,11 +335,10 @@ def test_dfd_on_1_8_is_a_violation(remote):
 
 
 def test_with_block_raises_unreported_violations(remote):
-    with pytest.raises(SimulatorError, match="malformed"):  # noqa: PT012
-        with DataProxySimulator(timeout=T) as proxy:
-            fake = ready(proxy, remote)
-            fake.send("garbage")
-            proxy.expect_line()
+    with pytest.raises(SimulatorError, match="malformed"), DataProxySimulator(timeout=T) as proxy:
+        fake = ready(proxy, remote)
+        fake.send("garbage")
+        proxy.expect_line()
 
 
 # -- raw level ---------------------------------------------------------------------------
