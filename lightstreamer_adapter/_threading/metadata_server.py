@@ -1,19 +1,41 @@
 """The Remote Metadata Adapter server and its control listener (ARI-PROTOCOL.md §5.13-§5.29).
 
-:class:`MetadataProviderServer` is published by :mod:`lightstreamer_adapter.server`.
+:class:`MetadataProviderServer` (published by :mod:`lightstreamer_adapter.server`) plugs
+the Metadata requests into the shared ``Server`` base: the init request (``MPI``) is
+handled by the base, which calls ``_initialize_adapter``; every other request is run by
+the sans-IO ``_metadata_requests.handle_request`` on a pool worker. Requests about one
+session go through a
+:class:`~lightstreamer_adapter._threading.pool.SerialQueue` keyed by session id, so that
+the adapter sees them one at a time in arrival order (``NNS`` before the ``NNT``,
+``NTC`` and ``NSC`` of the session, ARI-PROTOCOL.md §6.7); different sessions, and the
+session-less ``NUS``/``NUA``/``GIT``/``GUI``, run in parallel. The serial queue drops a
+session's entry as soon as it is idle, so finished sessions leave nothing behind.
+
+The adapter's :class:`MetadataControlListener` (``FST``, ``FUS``, Metadata ``FAL``) is
+:class:`_ControlListener`, one per server.
 """
 
 from __future__ import annotations
 
 import logging
+import socket
+import ssl
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, InvalidStateError
-from typing import Any
+from typing import Any, ClassVar
 
-from ..interfaces.metadata import MetadataControlListener, TableInfo
+from .. import METADATA_PROVIDER_LOGGER
+from .._metadata_requests import handle_request, ordering_key
+from ..interfaces.metadata import (
+    MetadataControlListener,
+    MetadataProvider,
+    MetadataProviderError,
+    TableInfo,
+)
 from ..protocol.error_mapping import describe_exception
 from ..protocol.messages import (
+    ErrorKind,
     ForceSessionTermination,
     ForceSessionTerminationReply,
     ForceUnsubscription,
@@ -21,12 +43,17 @@ from ..protocol.messages import (
     MetadataFailure,
     Method,
     RemoteMessage,
+    Request,
 )
-from ..protocol.versions import ProtocolVersion
+from ..protocol.negotiation import Side
+from ..protocol.versions import LATEST, ProtocolVersion
+from .base import DEFAULT_CLOSE_TIMEOUT, Server
+from .pool import SerialQueue
+from .transport import DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_PENDING_BYTES, DEFAULT_SEND_TIMEOUT
 
-__all__ = ["ControlRequestError"]
+__all__ = ["ControlRequestError", "MetadataProviderServer"]
 
-_LOG = logging.getLogger("lightstreamer-adapter.server.MetaDataProviderServer")
+_LOG = METADATA_PROVIDER_LOGGER
 
 # The first id of our own requests. Ids are per connection, lower-case hex, so they are
 # alphanumeric and never one of the reserved ids 0, 1, 2 (ARI-PROTOCOL.md §2.4, §2.5).
@@ -54,7 +81,7 @@ class _ControlListener(MetadataControlListener):
     """The :class:`MetadataControlListener` of one Metadata connection.
 
     Lifecycle (ARI-PROTOCOL.md §6.8): requests fail locally with :class:`RuntimeError`
-    until :meth:`activate` is called right after the ``MPI`` reply has been queued, and
+    while ``ready()`` returns ``None`` (until the ``MPI`` reply has been queued), and
     always when the negotiated version is 1.8; once :meth:`connection_closed` has been
     called, pending and new requests fail with :class:`ConnectionError`. Argument errors
     raise at once.
@@ -66,24 +93,26 @@ class _ControlListener(MetadataControlListener):
     Args:
         send: Encodes and queues a message; returns ``False`` when the connection has
             ended and the message was dropped.
+        ready: Returns the negotiated version once the ``MPI`` reply has been queued,
+            ``None`` before: requests written after that follow the reply on the wire.
         logger: The Metadata logger.
     """
 
-    def __init__(self, send: Callable[[RemoteMessage], bool], logger: logging.Logger) -> None:
+    def __init__(
+        self,
+        send: Callable[[RemoteMessage], bool],
+        ready: Callable[[], ProtocolVersion | None],
+        logger: logging.Logger,
+    ) -> None:
         self._send = send
+        self._ready = ready
         self._log = logger
         self._lock = threading.Lock()
-        self._version: ProtocolVersion | None = None
         self._closed: BaseException | None = None
         self._pending: dict[str, _Pending] = {}
         self._next_id = _FIRST_REQUEST_ID
 
     # -- driven by the server ----------------------------------------------------------
-
-    def activate(self, version: ProtocolVersion) -> None:
-        """Allow requests from now on (call after queueing the ``MPI`` reply)."""
-        with self._lock:
-            self._version = version
 
     def connection_closed(self, cause: BaseException | None) -> None:
         """Fail every pending request and refuse new ones (EOF, error, CLOSE, close())."""
@@ -198,10 +227,11 @@ class _ControlListener(MetadataControlListener):
         """Why requests cannot be sent now, or ``None`` if they can."""
         if self._closed is not None:
             return str(self._closed)
-        if self._version is None:
+        version = self._ready()
+        if version is None:
             return "the Metadata Adapter is not initialised yet"
-        if not self._version.smart_encoding:
-            return f"the Proxy Adapter speaks ARI {self._version}, which lacks it (1.9 needed)"
+        if not version.smart_encoding:
+            return f"the Proxy Adapter speaks ARI {version}, which lacks it (1.9 needed)"
         return None
 
     def _request(self, method: Method, build: Callable[[str], RemoteMessage]) -> Future[Any]:
@@ -253,3 +283,173 @@ def _fail(future: Future[Any], exc: BaseException) -> None:
         future.set_exception(exc)
     except InvalidStateError:  # pragma: no cover - only the entry's owner completes it
         pass
+
+
+class MetadataProviderServer(Server):
+    """Runs a :class:`~lightstreamer_adapter.interfaces.metadata.MetadataProvider` for a Proxy.
+
+    Connects to the Proxy Metadata Adapter of a Lightstreamer Server and serves it until
+    :meth:`close` or the end of the connection. Speaks ARI 1.9.1 (Server 7.4 and later)
+    and, with older Servers, 1.9.0, 1.8.3 and 1.8.2.
+
+    Requests about the same session reach the adapter one at a time, in the order the
+    Server sent them; different sessions are served in parallel by ``thread_pool_size``
+    threads. After ``initialize`` the adapter receives a
+    :class:`~lightstreamer_adapter.interfaces.metadata.MetadataControlListener` through
+    ``set_listener``.
+
+    Args:
+        adapter: The Metadata Adapter.
+        address: ``(host, port)`` of the Proxy Metadata Adapter's ``request_reply_port``
+            (IPv4 or IPv6 host name or address).
+        name: Name used in logs and thread names; ``"#<n>"`` by default.
+        keep_alive: Keepalive interval in seconds: ``None`` lets the Proxy decide
+            (10 s if it asks for nothing), a positive number is the longest silence
+            wanted, ``0`` or less disables keepalives unless the Proxy requires them.
+        thread_pool_size: Threads running the adapter's methods; ``0``, ``None`` or
+            negative means the number of CPUs.
+        ssl_context: A client :class:`ssl.SSLContext` for a Proxy with ``tls=Y``; the
+            Proxy's certificate is checked against the host of ``address``.
+        sock: An already connected socket (plain or TLS) to use instead of connecting
+            to ``address``, which may then be ``None``.
+        connect_timeout: Seconds allowed to connect (and for the TLS handshake);
+            ``None`` waits as long as the operating system does.
+        send_timeout: Seconds a write to the Proxy may take, and the longest time a
+            reply waits when the outgoing buffer is full (backpressure). After that the
+            connection is considered failed.
+        max_pending_bytes: Size of the outgoing buffer, in characters of encoded lines.
+        close_timeout: Seconds :meth:`close` waits for the server's threads.
+
+    Raises:
+        TypeError: ``adapter`` is not a ``MetadataProvider``, or ``address`` is not a
+            ``(host, port)`` pair.
+        ValueError: A timeout or size is not positive.
+    """
+
+    _SIDE: ClassVar[Side] = Side.METADATA
+    _ROLE: ClassVar[str] = "metadata"
+    _LOG = METADATA_PROVIDER_LOGGER
+    _INIT_METHOD: ClassVar[Method] = Method.MPI
+    _INIT_REFUSAL_KIND: ClassVar[ErrorKind] = ErrorKind.METADATA
+    _REQUEST_METHODS: ClassVar[frozenset[Method]] = frozenset(
+        {
+            Method.MPI,
+            Method.NUS,
+            Method.NUA,
+            Method.GIS,
+            Method.GSC,
+            Method.GIT,
+            Method.GUI,
+            Method.NUM,
+            Method.NNS,
+            Method.NSC,
+            Method.NNT,
+            Method.NTC,
+            Method.MDA,
+            Method.MSA,
+            Method.MDC,
+        }
+    )
+    _INIT_ERROR: ClassVar[type[Exception]] = MetadataProviderError
+    _ADAPTER_KIND: ClassVar[str] = "Metadata"
+
+    def __init__(
+        self,
+        adapter: MetadataProvider,
+        address: tuple[str, int] | None,
+        name: str | None = None,
+        keep_alive: float | None = None,
+        thread_pool_size: int | None = 0,
+        ssl_context: ssl.SSLContext | None = None,
+        *,
+        sock: socket.socket | None = None,
+        connect_timeout: float | None = DEFAULT_CONNECT_TIMEOUT,
+        send_timeout: float = DEFAULT_SEND_TIMEOUT,
+        max_pending_bytes: int = DEFAULT_MAX_PENDING_BYTES,
+        close_timeout: float = DEFAULT_CLOSE_TIMEOUT,
+    ) -> None:
+        if not isinstance(adapter, MetadataProvider):
+            raise TypeError(
+                "The provided adapter is not a subclass of "
+                "lightstreamer_adapter.interfaces.MetadataProvider"
+            )
+        super().__init__(
+            address,
+            name,
+            keep_alive,
+            thread_pool_size,
+            ssl_context,
+            sock=sock,
+            connect_timeout=connect_timeout,
+            send_timeout=send_timeout,
+            max_pending_bytes=max_pending_bytes,
+            close_timeout=close_timeout,
+        )
+        self._adapter = adapter
+        self._sessions: SerialQueue[str, Request] | None = None
+        self._listener = _ControlListener(self._send_message, self._ready_version, self._LOG)
+
+    @property
+    def adapter(self) -> MetadataProvider:
+        """The Metadata Adapter this server runs."""
+        return self._adapter
+
+    # ------------------------------------------------------------------ base hooks
+
+    def _initialize_adapter(
+        self, parameters: dict[str, str | None], config_file: str | None
+    ) -> None:
+        # ARI-PROTOCOL.md §5.13: initialize, then the listener, both before the reply.
+        params: Any = parameters
+        self._adapter.initialize(params, config_file)
+        self._adapter.set_listener(self._listener)
+
+    def _dispatch_request(self, request: Request) -> None:
+        # Reader thread (or the init worker), under the base's gate lock: never blocks.
+        key = ordering_key(request)
+        if key is None:
+            pool = self._pool
+            if pool is None or not pool.submit(self._serve, request):
+                self._LOG.debug("Server %s: dropping %r, server stopped", self._name, request)
+            return
+        sessions = self._sessions
+        if sessions is None:
+            assert self._pool is not None
+            sessions = self._sessions = SerialQueue(
+                self._pool, self._serve_serial, self._on_serial_error
+            )
+        if not sessions.submit(key, request):
+            self._LOG.debug("Server %s: dropping %r, server stopped", self._name, request)
+
+    def _on_proxy_reply(
+        self, reply: ForceSessionTerminationReply | ForceUnsubscriptionReply
+    ) -> None:
+        self._listener.on_reply(reply)
+
+    def _on_connection_lost(self, cause: BaseException) -> None:
+        self._listener.connection_closed(cause)
+
+    # ------------------------------------------------------------------ internals
+
+    def _ready_version(self) -> ProtocolVersion | None:
+        # The base sets _init_done right after queueing the MPI reply, so anything the
+        # listener queues once this returns a version follows the reply on the wire.
+        return self._version if self._init_done else None
+
+    def _serve_serial(self, key: str, request: Request, more: bool) -> None:
+        self._serve(request)
+
+    def _serve(self, request: Request) -> None:
+        # Worker thread: one request, one reply, always (ARI-PROTOCOL.md §2.2).
+        version = self._version or LATEST
+        try:
+            reply = handle_request(self._adapter, request, version, self._LOG)
+        except Exception as exc:  # a bug of ours: still answer, then report
+            self._send_error_reply(request.request_id, request.METHOD, exc)
+            self._report_exception(exc)
+            return
+        self._send_reply(reply, request.request_id, request.METHOD)
+
+    def _on_serial_error(self, key: str, request: Request, exc: BaseException) -> None:
+        # _serve does not raise for adapter errors; this is the last line of defence.
+        self._report_exception(exc)

@@ -44,13 +44,12 @@ class Sink:
 
 def active(version: Any = V1_9_1) -> tuple[_ControlListener, Sink]:
     sink = Sink()
-    listener = _ControlListener(sink, LOG)
-    listener.activate(version)
+    listener = _ControlListener(sink, lambda: version, LOG)
     return listener, sink
 
 
 def test_is_a_metadata_control_listener() -> None:
-    assert isinstance(_ControlListener(Sink(), LOG), MetadataControlListener)
+    assert isinstance(_ControlListener(Sink(), lambda: None, LOG), MetadataControlListener)
 
 
 def test_force_session_termination_forms_and_completion() -> None:
@@ -144,7 +143,7 @@ def test_force_unsubscription_argument_errors() -> None:
 
 def test_before_activation_requests_fail_locally() -> None:
     sink = Sink()
-    listener = _ControlListener(sink, LOG)
+    listener = _ControlListener(sink, lambda: None, LOG)
     futures = (listener.force_session_termination("S"), listener.force_unsubscription("S", TABLE))
     for fut in futures:
         with pytest.raises(RuntimeError, match="not initialised"):
@@ -193,8 +192,7 @@ def test_connection_closed_fails_pending_and_later_requests() -> None:
 
 def test_dropped_by_the_transport_fails_with_connection_error() -> None:
     sink = Sink(accept=False)
-    listener = _ControlListener(sink, LOG)
-    listener.activate(V1_9_1)
+    listener = _ControlListener(sink, lambda: V1_9_1, LOG)
     with pytest.raises(ConnectionError):
         listener.force_session_termination("S").result(0)
     assert listener.pending_count() == 0
@@ -204,8 +202,7 @@ def test_send_raising_fails_the_future() -> None:
     def send(message: RemoteMessage) -> bool:
         raise TimeoutError("buffer full")
 
-    listener = _ControlListener(send, LOG)
-    listener.activate(V1_9_1)
+    listener = _ControlListener(send, lambda: V1_9_1, LOG)
     with pytest.raises(TimeoutError):
         listener.force_session_termination("S").result(0)
     assert listener.pending_count() == 0
