@@ -17,6 +17,14 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import pytest
 
+# The optional fixtures of the public plugin, under test here (pytest_plugins is only
+# allowed in the root conftest.py).
+from lightstreamer_adapter.testing.pytest_plugin import (  # noqa: F401
+    data_proxy,
+    metadata_proxy,
+    simulator_timeout,
+)
+
 TIMEOUT_SCALE = float(os.environ.get("LS_TEST_TIMEOUT_SCALE", "1"))
 #: The simulators' default timeout in these tests.
 T = 5.0 * TIMEOUT_SCALE
