@@ -14,7 +14,7 @@ import sys
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, ROOT)
 
-import lightstreamer_adapter
+import lightstreamer_adapter  # noqa: E402 - after the sys.path change
 
 project = "lightstreamer_adapter"
 author = "The lightstreamer_adapter authors"
@@ -70,3 +70,48 @@ EXAMPLES = {os.path.join(ROOT, "examples")!r}
 DOC_DIR = {os.path.join(ROOT, "doc", "howto")!r}
 """
 doctest_test_doctest_blocks = ""
+
+
+def _command_help(arguments: list[str]) -> str:
+    """The ``--help`` text of ``python -m lightstreamer_adapter [command]``, 88 columns."""
+    import contextlib
+    import io
+
+    from lightstreamer_adapter.__main__ import main
+
+    output = io.StringIO()
+    saved = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = "88"
+    try:
+        with contextlib.redirect_stdout(output):
+            try:
+                main([*arguments, "--help"])
+            except SystemExit:
+                pass
+    finally:
+        if saved is None:
+            del os.environ["COLUMNS"]
+        else:
+            os.environ["COLUMNS"] = saved
+    return output.getvalue().rstrip()
+
+
+def setup(app):  # type: ignore[no-untyped-def]
+    """Register ``.. command-help:: [command]``: the CLI's help, taken from the code."""
+    from docutils import nodes
+    from sphinx.util.docutils import SphinxDirective
+
+    class CommandHelp(SphinxDirective):
+        optional_arguments = 1
+
+        def run(self) -> list[nodes.Node]:
+            try:
+                text = _command_help(list(self.arguments))
+            except Exception as exc:  # the docs must follow the code: fail the build
+                raise self.error(f"cannot get the command line help: {exc!r}") from exc
+            block = nodes.literal_block(text, text)
+            block["language"] = "text"
+            return [block]
+
+    app.add_directive("command-help", CommandHelp)
+    return {"parallel_read_safe": True}
