@@ -337,7 +337,7 @@ class ProxySimulator:
         with self._lock:
             previous, self._current = self._current, None
         if previous is not None:
-            previous.shutdown(deadline)
+            self._end(previous, deadline)
         with self._incoming_cond:
             while not self._incoming:
                 if self._closed:
@@ -446,20 +446,32 @@ class ProxySimulator:
     def close_connection(self, reason: str | None = None) -> None:
         """Send ``0|CLOSE|S|reason|S|<reason>`` (ARI-PROTOCOL.md §5.3), then close.
 
+        The adapter gets up to a second to close its side first, as the real Proxy's
+        ``CLOSE`` is followed by the end of the connection.
+
         Args:
             reason: The reason; ``None`` sends a ``CLOSE`` without parameters.
         """
         conn = self._connection()
         params = {} if reason is None else {"reason": reason}
-        try:
-            conn.send_message(CloseNotice(params))
-        finally:
-            conn.shutdown(time.monotonic() + self.timeout)
+        conn.shutdown(time.monotonic() + self.timeout, CloseNotice(params), self._grace())
+
+    def drop_connection(self) -> None:
+        """Close the connection abruptly, without ``CLOSE``: a network failure or a crash.
+
+        Use it to test how a server handles the loss of its Proxy; mind that the
+        servers' default handling of a lost connection ends the process (install an
+        ``ExceptionHandler``).
+        """
+        self._connection().shutdown(time.monotonic() + self.timeout)
 
     def close(self) -> None:
         """Close the attached servers, the connections and the listening socket.
 
-        Joins the simulator's threads (within :attr:`timeout`). Idempotent.
+        Open connections get a ``CLOSE`` first (reason ``simulator closed``) when the
+        adapter asked for close packets, as a Server shutting down does: a server then
+        closes quietly instead of reporting a lost connection. Joins the simulator's
+        threads (within :attr:`timeout`). Idempotent.
         """
         with self._lock:
             if self._closed:
@@ -484,7 +496,7 @@ class ProxySimulator:
             self._incoming_cond.notify_all()
         for item in [current, *queued]:
             if isinstance(item, Connection):
-                item.shutdown(deadline)
+                self._end(item, deadline)
         for sock in (self._listener, self._wake_r, self._wake_w):
             sock.close()
         if errors:
@@ -704,6 +716,18 @@ class ProxySimulator:
             )
         return conn
 
+    def _grace(self) -> float:
+        return min(self.timeout, 1.0)
+
+    def _end(self, conn: Connection, deadline: float) -> None:
+        """Close a connection as a Proxy that shuts down: ``CLOSE`` first when allowed.
+
+        Without it a server would see the connection fail, whose default handling ends
+        the process.
+        """
+        notice = CloseNotice({"reason": "simulator closed"})
+        conn.shutdown(deadline, notice if conn.close_packet_allowed else None, self._grace())
+
     def _force_handler(self) -> ForceHandler | None:
         return None
 
@@ -726,7 +750,7 @@ class ProxySimulator:
                 with self._incoming_cond:
                     if self._closed:
                         if isinstance(incoming, Connection):
-                            incoming.shutdown(time.monotonic())
+                            self._end(incoming, time.monotonic() + self._grace())
                         return
                     self._incoming.append(incoming)
                     self._incoming_cond.notify_all()

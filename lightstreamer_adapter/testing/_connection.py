@@ -55,7 +55,7 @@ from ..protocol.messages import (
     VoidReply,
 )
 from ..protocol.parse import ALLOWED_ERROR_KINDS, parse_proxy_line, parse_remote_line
-from ..protocol.versions import LATEST, V1_8_0, V1_8_2, V1_9_0, ProtocolVersion
+from ..protocol.versions import LATEST, V1_8_0, V1_8_2, V1_8_3, V1_9_0, ProtocolVersion
 from ._errors import SimulatorError
 
 __all__ = ["Connection", "ForceHandler", "Pending", "Reply"]
@@ -241,8 +241,32 @@ class Connection:
         """Start the reader thread."""
         self._thread.start()
 
-    def shutdown(self, deadline: float) -> None:
-        """Close the socket and join the reader thread until ``deadline`` (monotonic)."""
+    def shutdown(
+        self, deadline: float, close_notice: CloseNotice | None = None, grace: float = 0.0
+    ) -> None:
+        """Close the connection and join the reader thread until ``deadline`` (monotonic).
+
+        With ``close_notice``, and if the connection is still open, send it first and give
+        the adapter up to ``grace`` seconds to close its side: shutting down at once could
+        reset the connection (unread bytes) and lose the ``CLOSE`` on its way.
+        """
+        with self.cond:
+            still_open = not self.ended and not self._closing
+        if close_notice is not None and still_open:
+            try:
+                self.send_message(close_notice)
+            except (OSError, ConnectionError):
+                pass
+            else:
+                with self.cond:
+                    self._closing = True
+                try:
+                    self.sock.shutdown(socket.SHUT_WR)
+                except (OSError, ValueError):
+                    pass
+                if self._thread.is_alive() and self._thread is not threading.current_thread():
+                    wait = min(grace, deadline - time.monotonic())
+                    self._thread.join(max(0.0, wait))
         with self.cond:
             self._closing = True
         try:
@@ -260,6 +284,16 @@ class Connection:
                 self.ended = True
                 self.end_reason = "the simulator closed the connection"
             self.cond.notify_all()
+
+    @property
+    def close_packet_allowed(self) -> bool:
+        """Whether a real Proxy would send ``CLOSE`` now (ARI-PROTOCOL.md §5.3)."""
+        with self.cond:
+            if self.refused:
+                return False
+            if self.rac is not None and self.rac.params.get("enableClosePacket") == "true":
+                return True
+            return self.version is not None and self.version >= V1_8_3
 
     @property
     def parse_version(self) -> ProtocolVersion:

@@ -110,6 +110,11 @@ class FakeRemote:
                 line = raw_line.decode("utf-8")
                 self.lines.put(line)
                 self._answer(line)
+        # Like a real remote, close the connection when the Proxy closes it.
+        try:
+            self.sock.close()
+        except OSError:
+            pass
         self.eof.set()
 
     def _answer(self, line: str) -> None:

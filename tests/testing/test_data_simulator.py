@@ -461,3 +461,21 @@ def test_attach_starts_and_closes_the_server(remote):
         server = Server(proxy.address)
         assert proxy.attach(server).params["ARI.version"] == "1.9.1"
     assert server.closed
+
+
+def test_close_sends_close_when_the_adapter_asked_for_it(remote):
+    proxy = DataProxySimulator(timeout=T)
+    fake = ready(proxy, remote)
+    proxy.close()
+    assert fake.eof.wait(T)
+    assert bytes(fake.raw).endswith(b"0|CLOSE|S|reason|S|simulator+closed\r\n")
+
+
+def test_drop_connection_sends_nothing(proxy, remote):
+    fake = ready(proxy, remote)
+    received = bytes(fake.raw)
+    proxy.drop_connection()
+    assert fake.eof.wait(T)
+    assert bytes(fake.raw) == received
+    with pytest.raises(ConnectionError):
+        proxy.expect_line()
