@@ -53,6 +53,26 @@ class FakeProxy:
     def address(self) -> tuple[str, int]:
         return (self.host, self.port)
 
+    def begin_accept(self) -> None:
+        """Accept in the background (needed for TLS, whose handshake blocks both ends)."""
+        failures: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                self.accept()
+            except BaseException as exc:
+                failures.append(exc)
+
+        self._accept_failures = failures
+        self._acceptor = threading.Thread(target=run, name="fake-proxy-accept")
+        self._acceptor.start()
+
+    def finish_accept(self) -> None:
+        self._acceptor.join(T())
+        assert not self._acceptor.is_alive(), "accept did not finish"
+        if self._accept_failures:
+            raise self._accept_failures[0]
+
     def accept(self, timeout: float | None = None) -> socket.socket:
         self._listener.settimeout(timeout if timeout is not None else T())
         conn, _ = self._listener.accept()
@@ -82,7 +102,7 @@ class FakeProxy:
             self.conn.settimeout(remaining)
             try:
                 chunk = self.conn.recv(65536)
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 continue
             if not chunk:
                 raise AssertionError(f"end of stream; got so far {self.received}")
@@ -122,7 +142,7 @@ class FakeProxy:
         self.conn.settimeout(seconds)
         try:
             chunk = self.conn.recv(65536)
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             return True
         self._buffer += chunk
         return False
@@ -138,7 +158,7 @@ class FakeProxy:
             self.conn.settimeout(remaining)
             try:
                 chunk = self.conn.recv(65536)
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 return False
             except (ConnectionResetError, ssl.SSLError):
                 return True
@@ -337,6 +357,41 @@ def ipv6_available() -> bool:
     return True
 
 
+DPI_191 = "DPI1|DPI|S|ARI.version|S|1.9.1"
+
+
+def start_server(
+    proxy: FakeProxy,
+    adapter: DataProvider,
+    closing: list[Any],
+    *,
+    handler: Any = None,
+    init: str | None = DPI_191,
+    **options: Any,
+) -> Any:
+    """Start a DataProviderServer against ``proxy``, check RAC, send ``init``.
+
+    With a ``handler`` (default: a RecordingHandler suppressing every default), returns
+    the server once the init reply has been read (it is not checked here when ``init``
+    is not the default).
+    """
+    from lightstreamer_adapter.server import DataProviderServer
+
+    server = DataProviderServer(adapter, proxy.address, **options)
+    closing.append(server)
+    server.set_exception_handler(handler if handler is not None else RecordingHandler())
+    proxy.begin_accept()
+    server.start()
+    proxy.finish_accept()
+    assert proxy.read_line() == "1|RAC|S|enableClosePacket|S|true|S|SDK|S|Python+Adapter+SDK"
+    if init is not None:
+        proxy.send(init)
+        reply = proxy.read_reply(init.split("|", 1)[0])
+        if init == DPI_191:
+            assert reply == "DPI1|DPI|S|ARI.version|S|1.9.1"
+    return server
+
+
 class Kit:
     """The helpers of this conftest, handed to tests through the ``kit`` fixture.
 
@@ -350,6 +405,8 @@ class Kit:
     Adapter = Adapter
     make_certificate = staticmethod(make_certificate)
     ipv6_available = staticmethod(ipv6_available)
+    start_server = staticmethod(start_server)
+    DPI_191 = DPI_191
 
 
 @pytest.fixture

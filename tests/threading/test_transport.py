@@ -33,9 +33,7 @@ class Events:
         self.closed_event.set()
 
 
-def make_transport(
-    sock: socket.socket, events: Events, **options: Any
-) -> Transport:
+def make_transport(sock: socket.socket, events: Events, **options: Any) -> Transport:
     return Transport(
         sock,
         name="ls-test",
@@ -213,9 +211,7 @@ def test_backpressure_bounds_memory_and_fails_after_send_timeout(kit: Any) -> No
     events = Events()
     limit = 10_000
     send_timeout = 0.5
-    transport = make_transport(
-        client, events, send_timeout=send_timeout, max_pending_bytes=limit
-    )
+    transport = make_transport(client, events, send_timeout=send_timeout, max_pending_bytes=limit)
     transport.start("FIRST\r\n")
     line = "x" * 98 + "\r\n"
     peak = 0
