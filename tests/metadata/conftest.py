@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
+from lightstreamer_adapter._threading.base import Server
 from lightstreamer_adapter.interfaces.metadata import (
     MetadataControlListener,
     MetadataProvider,
@@ -16,7 +18,10 @@ from lightstreamer_adapter.interfaces.metadata import (
     MpnSubscriptionInfo,
     TableInfo,
 )
+from lightstreamer_adapter.server import MetadataProviderServer
+from lightstreamer_adapter.testing import MetadataProxySimulator
 
+SCALE = float(os.environ.get("LS_TEST_TIMEOUT_SCALE", "1"))
 _DEFAULT = object()
 
 
@@ -169,3 +174,59 @@ class RecordingAdapter(MetadataProvider):
 def recording_adapter() -> type[RecordingAdapter]:
     """The :class:`RecordingAdapter` class (conftest modules cannot be imported)."""
     return RecordingAdapter
+
+
+@pytest.fixture(autouse=True)
+def no_process_exit(monkeypatch: pytest.MonkeyPatch) -> list[BaseException]:
+    """Record, instead of running, the default I/O handling that ends the process."""
+    calls: list[BaseException] = []
+
+    def record(self: Server, exception: BaseException) -> None:
+        calls.append(exception)
+        self.close()
+
+    monkeypatch.setattr(Server, "_terminate_process", record)
+    return calls
+
+
+@pytest.fixture
+def proxy() -> Iterator[MetadataProxySimulator]:
+    """A simulated Proxy Metadata Adapter; closed (with its servers) at teardown."""
+    simulator = MetadataProxySimulator(timeout=5.0 * SCALE)
+    try:
+        yield simulator
+    finally:
+        simulator.close()
+
+
+@pytest.fixture
+def serve(
+    proxy: MetadataProxySimulator,
+) -> Callable[..., MetadataProviderServer]:
+    """``serve(adapter, version="1.9.1", **server_kwargs)``: start, accept and init a server.
+
+    ``params``, ``adapter_params`` and ``adapter_config`` are passed on; the calls of a
+    RecordingAdapter made by the init are forgotten unless ``keep_init_calls``. The
+    server is closed by the simulator at teardown.
+    """
+
+    def start(
+        adapter: MetadataProvider,
+        version: str | None = "1.9.1",
+        *,
+        params: dict[str, str | None] | None = None,
+        adapter_params: dict[str, str] | None = None,
+        adapter_config: str | None = None,
+        keep_init_calls: bool = False,
+        **kwargs: Any,
+    ) -> MetadataProviderServer:
+        server = MetadataProviderServer(adapter, proxy.address, **kwargs)
+        server.adapter_params = adapter_params
+        server.adapter_config = adapter_config
+        proxy.attach(server, params=params, version=version)
+        if isinstance(adapter, RecordingAdapter) and not keep_init_calls:
+            with adapter.lock:
+                del adapter.calls[:]
+        return server
+
+    return start
