@@ -14,7 +14,6 @@ The names of 1.3.1 are kept, including the module functions :func:`notify` and
 from __future__ import annotations
 
 import functools
-import importlib
 import socket
 import ssl
 import time
@@ -23,10 +22,11 @@ from typing import Any
 
 from ._threading.base import ExceptionHandler, Server
 from ._threading.data_server import DataProviderServer
+from ._threading.metadata_server import MetadataProviderServer
 from ._threading.transport import DEFAULT_CONNECT_TIMEOUT, open_connection
 from .protocol.errors import CloseRequestedError, RemotingException
 
-__all__ = ["DataProviderServer", "ExceptionHandler", "MetadataProviderServer", "Server"]  # noqa: F822
+__all__ = ["DataProviderServer", "ExceptionHandler", "MetadataProviderServer", "Server"]
 
 # Not in __all__ (as in 1.3.1), but importable from here.
 _EXTRA = (CloseRequestedError, RemotingException)
@@ -60,10 +60,3 @@ def create_socket_and_connect(
         address, connect_timeout=DEFAULT_CONNECT_TIMEOUT, ssl_context=ssl_context
     )
 
-
-def __getattr__(name: str) -> Any:
-    # MetadataProviderServer lives in a module of its own, imported on first use.
-    if name == "MetadataProviderServer":
-        module = importlib.import_module("._threading.metadata_server", __package__)
-        return module.MetadataProviderServer
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
