@@ -27,7 +27,12 @@ from typing import Any
 
 from lightstreamer_adapter.interfaces.data import DataProvider, SubscribeError
 from lightstreamer_adapter.interfaces.metadata import MetadataProvider
-from lightstreamer_adapter.server import DataProviderServer, MetadataProviderServer
+from lightstreamer_adapter.protocol.errors import CloseRequestedError
+from lightstreamer_adapter.server import (
+    DataProviderServer,
+    ExceptionHandler,
+    MetadataProviderServer,
+)
 
 #: The only item of this Data Adapter.
 ITEM = "greetings"
@@ -102,8 +107,32 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+class WakeUpOnClose(ExceptionHandler):
+    """Wakes ``main()`` up when the Server closes a connection (it sends ``CLOSE``).
+
+    The default handling still runs: the server logs a warning and closes itself.
+    """
+
+    def __init__(self, stop: threading.Event) -> None:
+        super().__init__()
+        self.stop = stop
+        self.closed = False
+
+    def handle_exception(self, exception: Exception) -> bool:
+        """Set the stop event on ``CLOSE``; let the server handle the error as usual."""
+        if isinstance(exception, CloseRequestedError):
+            print(f"The Server closed the connection: {exception.reason}", file=sys.stderr)
+            self.closed = True
+            self.stop.set()
+        return True
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Connect both adapters to the Proxy Adapters and serve until Ctrl-C or SIGTERM."""
+    """Connect both adapters to the Proxy Adapters and serve until Ctrl-C or SIGTERM.
+
+    Also returns (with status 1) when the Server closes the connections. If instead a
+    connection breaks, the server's default handling ends the process with status 1.
+    """
     args = parse_args(argv)
     data_adapter = HelloWorldDataAdapter()
     metadata_server = MetadataProviderServer(MetadataProvider(), (args.host, args.metadata_port))
@@ -111,6 +140,9 @@ def main(argv: list[str] | None = None) -> int:
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+    closed_by_server = WakeUpOnClose(stop)
+    metadata_server.set_exception_handler(closed_by_server)
+    data_server.set_exception_handler(closed_by_server)
     try:
         metadata_server.start()
         data_server.start()
@@ -134,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         data_server.close()
         metadata_server.close()
         data_adapter.close()
-    return 0
+    return 1 if closed_by_server.closed else 0
 
 
 if __name__ == "__main__":
