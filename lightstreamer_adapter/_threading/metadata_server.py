@@ -122,7 +122,9 @@ class _ControlListener(MetadataControlListener):
                 self._closed = ConnectionError(reason)
             pending, self._pending = self._pending, {}
         for method, future in pending.values():
-            _fail(future, ConnectionError(f"{method.value} request not answered: {reason}"))
+            error = ConnectionError(f"{method.value} request not answered: {reason}")
+            error.__cause__ = cause
+            _fail(future, error)
 
     def pending_count(self) -> int:
         """The number of requests waiting for the Server's answer."""

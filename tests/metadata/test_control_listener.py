@@ -178,10 +178,12 @@ def test_failure_in_1_9() -> None:
 def test_connection_closed_fails_pending_and_later_requests() -> None:
     listener, sink = active()
     pending = [listener.force_session_termination("S"), listener.force_unsubscription("S", TABLE)]
-    listener.connection_closed(EOFError("eof"))
+    eof = EOFError("eof")
+    listener.connection_closed(eof)
     for fut in pending:
-        with pytest.raises(ConnectionError, match="eof"):
+        with pytest.raises(ConnectionError, match="eof") as info:
             fut.result(0)
+        assert info.value.__cause__ is eof
     assert listener.pending_count() == 0
     late = listener.force_unsubscription("S", TABLE)
     with pytest.raises(ConnectionError):
