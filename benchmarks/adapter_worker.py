@@ -6,6 +6,7 @@ The same code runs under this repository's package and under ``lightstreamer-ada
 
     python adapter_worker.py --role data --port PORT
     python adapter_worker.py --role metadata --port PORT
+    python adapter_worker.py --role plain --port PORT     # the reference, plain_server.py
 
 The process connects to the sink on ``127.0.0.1:PORT``, prints ``{"event": "ready"}`` on
 stdout, then obeys JSON commands read from stdin, one per line:
@@ -39,7 +40,6 @@ from typing import Any
 
 from lightstreamer_adapter.interfaces.data import DataProvider
 from lightstreamer_adapter.interfaces.metadata import MetadataProvider
-from lightstreamer_adapter.server import ExceptionHandler
 
 #: The items of the update scenario.
 ITEMS = [f"item{n}" for n in range(10)]
@@ -99,11 +99,14 @@ class BenchMetadataAdapter(MetadataProvider):
         return 0
 
 
-class RecordingHandler(ExceptionHandler):
-    """Records errors; returning False suppresses 1.3.1's ``os._exit`` on I/O errors."""
+class RecordingHandler:
+    """Records errors; returning False suppresses 1.3.1's ``os._exit`` on I/O errors.
+
+    Duck-typed rather than an ``ExceptionHandler`` subclass so that the ``plain`` role
+    never imports an SDK server module.
+    """
 
     def __init__(self) -> None:
-        super().__init__()
         self.errors: list[str] = []
 
     def handle_ioexception(self, exception: Exception) -> bool:
@@ -172,7 +175,7 @@ def sdk_version() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--role", choices=["data", "metadata"], required=True)
+    parser.add_argument("--role", choices=["data", "metadata", "plain"], required=True)
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
 
@@ -187,6 +190,11 @@ def main() -> None:
 
         adapter = BenchDataAdapter()
         server = DataProviderServer(adapter, address)
+    elif args.role == "plain":
+        from plain_server import PlainDataServer
+
+        adapter = BenchDataAdapter()
+        server = PlainDataServer(adapter, address)
     else:
         from lightstreamer_adapter.server import MetadataProviderServer
 
@@ -211,6 +219,7 @@ def main() -> None:
     samples: list[tuple[float, int]] = []
     sampling = threading.Event()
     cpu0 = 0.0
+    usage0 = resource.getrusage(resource.RUSAGE_SELF)
     go_wall = 0.0
     for line in sys.stdin:
         command = json.loads(line)
@@ -236,11 +245,13 @@ def main() -> None:
                 ]
                 for thread in threads:
                     thread.start()
+            usage0 = resource.getrusage(resource.RUSAGE_SELF)
             cpu0 = time.process_time()
             go_wall = time.monotonic()
             start.set()
         elif command["cmd"] == "done":
             cpu1 = time.process_time()
+            usage1 = resource.getrusage(resource.RUSAGE_SELF)
             for thread in threads:
                 thread.join()
             produce_wall = max(ends, default=go_wall) - go_wall
@@ -249,6 +260,11 @@ def main() -> None:
                 {
                     "event": "result",
                     "cpu": cpu1 - cpu0,
+                    "user": usage1.ru_utime - usage0.ru_utime,
+                    "system": usage1.ru_stime - usage0.ru_stime,
+                    # Context switches of all threads: a measure of lock and GIL hand-offs.
+                    "switches": (usage1.ru_nvcsw - usage0.ru_nvcsw)
+                    + (usage1.ru_nivcsw - usage0.ru_nivcsw),
                     "produce_wall": produce_wall,
                     "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                     "rss_samples": samples,

@@ -54,6 +54,7 @@ from sink import ProxySink, ScenarioError, UpdateStats, percentile
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 VENV_131 = HERE / ".venv-131"
+VENV_OURS = HERE / ".venv-ours"
 RESULTS = HERE / "results"
 WORKER = HERE / "adapter_worker.py"
 ITEMS = [f"item{n}" for n in range(10)]
@@ -116,17 +117,43 @@ class Unavailable(Exception):
 # ---------------------------------------------------------------------- environments
 
 
+def base_python() -> str:
+    """The interpreter that venvs are made from (the base one, even inside a venv)."""
+    return sys.executable
+
+
+def bare_venv() -> Path:
+    """``benchmarks/.venv-ours``: an empty venv (no pip, no network, a second or two).
+
+    Our package runs from the source tree through ``PYTHONPATH`` but in an empty venv,
+    so that both SDKs start from the same interpreter state: a development environment's
+    site-packages (``.pth`` hooks, editable finders) adds megabytes of RSS at startup.
+    """
+    python = VENV_OURS / "bin" / "python"
+    if not python.exists():
+        subprocess.run(
+            [base_python(), "-m", "venv", "--without-pip", "--clear", str(VENV_OURS)],
+            check=True,
+        )
+    return python
+
+
 def ours() -> Sdk:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-    return Sdk("ours", sys.executable, env)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    env["PYTHONPATH"] = str(REPO)
+    return Sdk("ours", str(bare_venv()), env)
+
+
+def plain() -> Sdk:
+    # The "plain" reference imports only the interfaces, from the source tree.
+    return Sdk("plain", ours().python, ours().env)
 
 
 def v131() -> Sdk:
     python = VENV_131 / "bin" / "python"
     if not python.exists():
         print(f"creating {VENV_131} with lightstreamer-adapter==1.3.1 ...", flush=True)
-        subprocess.run([sys.executable, "-m", "venv", str(VENV_131)], check=True)
+        subprocess.run([base_python(), "-m", "venv", "--clear", str(VENV_131)], check=True)
         subprocess.run(
             [str(python), "-m", "pip", "install", "--quiet", "lightstreamer-adapter==1.3.1"],
             check=True,
@@ -141,12 +168,23 @@ def v131() -> Sdk:
 class Worker:
     """One ``adapter_worker.py`` process and its JSON command channel."""
 
+    #: With a directory, every worker runs under ``py-spy record`` (``--profile``).
+    profile_dir: Path | None = None
+    profile_name = "worker"
+
     def __init__(self, sdk: Sdk, role: str, port: int, timeout: float) -> None:
         self.sdk = sdk
         self.timeout = timeout
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed in finish())
+        if sdk.name == "plain" and role == "data":
+            role = "plain"
+        command = [sdk.python, str(WORKER), "--role", role, "--port", str(port)]
+        if self.profile_dir is not None:
+            output = self.profile_dir / f"{self.profile_name}-{sdk.name}.svg"
+            command = ["py-spy", "record", "--threads", "--idle", "--rate", "500",
+                       "--output", str(output), "--", *command]  # fmt: skip
         self._proc = subprocess.Popen(
-            [sdk.python, str(WORKER), "--role", role, "--port", str(port)],
+            command,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._stderr,
@@ -261,6 +299,8 @@ def run_updates(sdk: Sdk, sizes: Sizes, producers: int) -> dict[str, float]:
     return {
         "updates_per_s": total / (stats.last_update - go),
         "cpu_us_per_update": result["cpu"] / total * 1e6,
+        "system_us_per_update": result["system"] / total * 1e6,
+        "switches_per_1k_updates": result["switches"] / total * 1000,
         "peak_rss_mb": result["maxrss_kb"] / 1024,
         "produce_s": result["produce_wall"],
         "negotiated": float(session.sink.version.replace(".", "", 1)),
@@ -485,7 +525,16 @@ def main() -> int:
         help="run only these scenarios (repeatable)",
     )
     parser.add_argument("--producers", type=int, action="append", help="producer counts")
+    parser.add_argument(
+        "--no-plain", action="store_true", help="skip the plain format-and-send reference"
+    )
     parser.add_argument("--output", type=Path, help="JSON file (default benchmarks/results/)")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="run every worker under py-spy (pip install py-spy), flame graphs into DIR",
+    )
     args = parser.parse_args()
 
     sizes = SMOKE if args.smoke else QUICK if args.quick else FULL
@@ -498,7 +547,10 @@ def main() -> int:
         if args.smoke or args.sdk == "ours"
         else (["1.3.1"] if args.sdk == "1.3.1" else ["1.3.1", "ours"])
     )
-    sdks = {name: ours() if name == "ours" else v131() for name in sdk_names}
+    makers = {"ours": ours, "1.3.1": v131, "plain": plain}
+    with_plain = not (args.smoke or args.no_plain) and "ours" in sdk_names
+    sdks = {name: makers[name]() for name in [*sdk_names, *(["plain"] * with_plain)]}
+    table_names = [*sdk_names, *(["plain"] * with_plain)]
 
     jobs: list[tuple[str, Callable[[Sdk], dict[str, float]]]] = []
     if "updates" in scenarios:
@@ -511,14 +563,20 @@ def main() -> int:
     if "stall" in scenarios:
         jobs.append(("stall", lambda sdk: run_stall(sdk, sizes)))
 
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
+        Worker.profile_dir = args.profile
+
     runs: list[dict[str, Any]] = []
     failures = 0
     for rep in range(reps):
-        order = sdk_names if rep % 2 == 0 else sdk_names[::-1]
         for scenario, job in jobs:
-            for name in order:
+            # The plain reference only has a Data side, for the update scenarios.
+            names = table_names if scenario.startswith("updates") else sdk_names
+            for name in names if rep % 2 == 0 else names[::-1]:
                 started = time.monotonic()
                 record: dict[str, Any] = {"rep": rep, "sdk": name, "scenario": scenario}
+                Worker.profile_name = f"{scenario}-rep{rep}"
                 try:
                     record["metrics"] = job(sdks[name])
                     status = "ok"
@@ -537,9 +595,9 @@ def main() -> int:
                     flush=True,
                 )
 
-    summary = summarise(runs, sizes, sdk_names)
+    summary = summarise(runs, sizes, table_names)
     print()
-    print_table(summary, sdk_names)
+    print_table(summary, table_names)
 
     output = args.output or RESULTS / (
         "smoke.json" if args.smoke else datetime.datetime.now().strftime("%Y%m%d-%H%M%S.json")
