@@ -59,4 +59,3 @@ def create_socket_and_connect(
     return open_connection(
         address, connect_timeout=DEFAULT_CONNECT_TIMEOUT, ssl_context=ssl_context
     )
-

@@ -713,6 +713,7 @@ def test_close_from_the_proxy(kit: Any, proxy: Any, closing: list[Any]) -> None:
     proxy.send("0|CLOSE|S|reason|S|keepalive+timeout")
     assert proxy.wait_eof()  # no FAL, nothing at all (#89)
     assert proxy._buffer == b""
+    assert handler.error_event.wait(kit.T())
     assert isinstance(handler.errors[0], CloseRequestedError)
     assert handler.errors[0].reason == "keepalive timeout"
     # Default handling: the server closed itself and its threads end.
