@@ -880,3 +880,39 @@ def test_backpressure_when_the_proxy_stops_reading(
     assert peak <= limit + 300  # memory stays bounded (bug B11)
     assert len(handler.io) == 1 and isinstance(handler.io[0], TimeoutError)
     listener.update("item", {"payload": "dropped"}, False)  # returns at once now
+
+
+# ---------------------------------------------------------------------- with the simulator
+
+
+def test_session_through_the_simulator(kit: Any) -> None:
+    from lightstreamer_adapter.testing import AdapterError, DataProxySimulator, EndOfSnapshot
+
+    adapter = kit.Adapter()
+    adapter.snapshot["quiet"] = False
+
+    def on_subscribe(item: str) -> None:
+        if item == "refused":
+            raise SubscribeError("no such item")
+        if item == "quotes":
+            adapter.listener.update(item, {"last": 12.5, "raw": b"\xe9"}, True)
+            adapter.listener.end_of_snapshot(item)
+
+    adapter.subscribe_hook = on_subscribe
+    with DataProxySimulator(timeout=kit.T()) as proxy:
+        server = DataProviderServer(adapter, proxy.address)
+        server.set_exception_handler(kit.RecordingHandler())
+        reply = proxy.attach(server, params={"remote:x": "1"})
+        assert reply.params["ARI.version"] == "1.9.1"
+        proxy.subscribe("quotes")
+        update = proxy.next_update()
+        assert (update.item, update.is_snapshot) == ("quotes", True)
+        assert update.values == {"last": "12.5", "raw": "é"}
+        proxy.expect(EndOfSnapshot)
+        proxy.subscribe("quiet")
+        assert proxy.expect(EndOfSnapshot).item == "quiet"
+        with pytest.raises(AdapterError) as refused:
+            proxy.subscribe("refused")
+        assert refused.value.error.message == "no such item"
+        proxy.unsubscribe("quotes")
+        assert adapter.params["remote:x"] == "1"
