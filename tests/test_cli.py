@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import queue
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -22,6 +23,7 @@ import pytest
 
 from lightstreamer_adapter import __version__
 from lightstreamer_adapter.__main__ import main
+from lightstreamer_adapter._cli import _stocks as stocks
 from lightstreamer_adapter.interfaces.data import DataProvider, ItemEventListener, SubscribeError
 from lightstreamer_adapter.server import (
     DataProviderServer,
@@ -225,6 +227,30 @@ def test_demo_shows_updates_and_exits_0() -> None:
     assert summary is not None
     assert int(summary.group(2)) == 5  # one snapshot per subscribed item
     assert int(summary.group(1)) > 5  # and real-time updates after them
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="uses SIGTERM")
+def test_demo_stops_early_on_a_signal(processes: list[Process]) -> None:
+    demo = Process(["-m", "lightstreamer_adapter", "demo", "--seconds", "60"])
+    processes.append(demo)
+    demo.wait_for(r"^Stock list, MERGE mode")
+    demo.popen.send_signal(signal.SIGTERM)  # handled as Ctrl-C: stop early, clean up
+    status, out, err = demo.finish()
+    assert status == 0, err
+    assert "Interrupted." in out
+    assert "Adapters and simulator closed" in out
+
+
+def test_demo_adapter_matches_the_stock_list_example() -> None:
+    sys.path.insert(0, str(EXAMPLES))
+    try:
+        import stock_list
+    finally:
+        sys.path.remove(str(EXAMPLES))
+    # The demo carries its own copy (examples/ is not installed with the package).
+    assert stocks.FIELDS == stock_list.FIELDS
+    assert stocks.StockListDataAdapter().items == stock_list.StockListDataAdapter().items
+    assert stocks._COMPANIES == stock_list._COMPANIES
 
 
 def test_demo_in_process(capsys: pytest.CaptureFixture[str]) -> None:
