@@ -215,6 +215,100 @@ def test_hello_world_script_without_a_proxy() -> None:
     assert "simulate" in result.stderr
 
 
+# An adapters.py in the style of the 1.3.1 README: the main thread ends right after
+# start(), the servers keep the process alive (1.3.1 needed an extra "keep the main thread
+# alive" step, and without it stopped answering: bug B5).
+LEGACY_SCRIPT = """
+import sys
+import threading
+import time
+
+from lightstreamer_adapter.interfaces.data import DataProvider
+from lightstreamer_adapter.interfaces.metadata import MetadataProvider
+from lightstreamer_adapter.server import DataProviderServer, MetadataProviderServer
+
+
+class GreetingsAdapter(DataProvider):
+    def __init__(self):
+        self.listener = None
+        self.stop = threading.Event()
+
+    def initialize(self, parameters, config_file=None):
+        pass
+
+    def set_listener(self, event_listener):
+        self.listener = event_listener
+
+    def subscribe(self, item_name):
+        if item_name == "greetings":
+            self.stop.clear()
+            threading.Thread(target=self.feed, daemon=True).start()
+
+    def unsubscribe(self, item_name):
+        self.stop.set()
+
+    def issnapshot_available(self, item_name):
+        return False
+
+    def feed(self):
+        counter = 0
+        while not self.stop.is_set():
+            message = "Hello" if counter % 2 == 0 else "World"
+            self.listener.update(
+                "greetings", {"message": message, "timestamp": time.ctime()}, False
+            )
+            counter += 1
+            self.stop.wait(0.05)
+
+
+host, metadata_port, data_port = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+metadata_server = MetadataProviderServer(MetadataProvider(), (host, metadata_port))
+data_server = DataProviderServer(GreetingsAdapter(), (host, data_port))
+metadata_server.start()
+data_server.start()
+print("started", flush=True)
+"""
+
+
+def test_a_1_3_1_style_script_runs_unchanged(tmp_path: Path) -> None:
+    script = tmp_path / "adapters.py"
+    script.write_text(LEGACY_SCRIPT, encoding="utf-8")
+    with (
+        MetadataProxySimulator(timeout=T) as metadata_proxy,
+        DataProxySimulator(timeout=T) as data_proxy,
+    ):
+        ports = [str(metadata_proxy.address[1]), str(data_proxy.address[1])]
+        with subprocess.Popen(
+            [sys.executable, str(script), "127.0.0.1", *ports],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=_subprocess_env(),
+        ) as process:
+            try:
+                metadata_proxy.accept()
+                metadata_proxy.init()
+                data_proxy.accept()
+                data_proxy.init()
+                assert process.stdout is not None
+                assert process.stdout.readline() == "started\n"
+                # The main thread of the script has ended (or is ending): still served.
+                assert metadata_proxy.notify_user("alice", "pw").max_bandwidth == 0.0
+                data_proxy.subscribe("greetings")
+                messages = [data_proxy.next_update().values["message"] for _ in range(3)]
+                assert messages == ["Hello", "World", "Hello"]
+                data_proxy.unsubscribe("greetings")
+                # The Server shuts down (CLOSE): the servers close, the process ends.
+                data_proxy.close_connection("shutting down")
+                metadata_proxy.close_connection("shutting down")
+                _, err = process.communicate(timeout=T)
+            finally:
+                if process.poll() is None:
+                    process.kill()
+                    process.communicate()
+            assert process.returncode == 0, err
+
+
 # --------------------------------------------------------------------------------------
 # stock_list.py
 
