@@ -69,7 +69,8 @@ TIMEOUT = 5.0 * float(os.environ.get("LS_TEST_TIMEOUT_SCALE", "1"))
 EXAMPLES = {os.path.join(ROOT, "examples")!r}
 DOC_DIR = {os.path.join(ROOT, "doc", "howto")!r}
 """
-doctest_test_doctest_blocks = ""
+# ">>>" examples in the docstrings shown by autodoc run too.
+doctest_test_doctest_blocks = "default"
 
 
 def _command_help(arguments: list[str]) -> str:
