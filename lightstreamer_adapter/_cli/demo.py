@@ -307,13 +307,18 @@ class _Demo:
         total = sum(self.counts.values())
         per_item = ", ".join(f"{item} {count}" for item, count in self.counts.items())
         self.say(
-            f"Received {total} updates in {self.elapsed:.1f} s ({self.snapshots} snapshots, "
-            f"{total - self.snapshots} real-time): {per_item}."
+            f"Received {_count(total, 'update')} in {self.elapsed:.1f} s "
+            f"({_count(self.snapshots, 'snapshot')}, {total - self.snapshots} real-time): "
+            f"{per_item}."
         )
         self.say(
             "Adapters and simulator closed. Next: `python -m lightstreamer_adapter "
             "simulate --help` to run your own adapters against the simulator."
         )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
 def _text(value: str | bytes | None) -> str:

@@ -610,7 +610,8 @@ class _Simulation:
             return
         total = sum(self.counts.values())
         per_item = ", ".join(f"{item} {count}" for item, count in self.counts.items())
-        self.say(f"Received {total} updates" + (f": {per_item}." if per_item else "."))
+        noun = "update" if total == 1 else "updates"
+        self.say(f"Received {total} {noun}" + (f": {per_item}." if per_item else "."))
 
     # ------------------------------------------------------------------ helpers
 
