@@ -167,6 +167,28 @@ def test_slow_initialize_does_not_stop_the_reader(
     assert proxy.wait_eof()
 
 
+def test_end_of_stream_during_a_slow_initialize(kit: Any, proxy: Any, closing: list[Any]) -> None:
+    adapter = kit.Adapter()
+    release = threading.Event()
+    adapter.init_hook = lambda: release.wait(kit.T())
+    handler = kit.RecordingHandler()
+    kit.start_server(proxy, adapter, closing, handler=handler, init=None)
+    proxy.send(kit.DPI_191)
+    wait_for_init(adapter, kit)
+    assert adapter.calls[0][0] == "initialize"
+    proxy.close_connection()
+    assert handler.io_event.wait(kit.T())  # noticed while initialize() still runs
+    assert isinstance(handler.io[0], EOFError) and not release.is_set()
+    release.set()
+
+
+def wait_for_init(adapter: Any, kit: Any) -> None:
+    deadline = time.monotonic() + kit.T()
+    while not adapter.calls:
+        assert time.monotonic() < deadline
+        threading.Event().wait(0.005)
+
+
 def test_requests_wait_for_the_init_reply(kit: Any, proxy: Any, closing: list[Any]) -> None:
     adapter = kit.Adapter()
     release = threading.Event()
