@@ -8,6 +8,7 @@ tests read the actual ports from its output.
 
 from __future__ import annotations
 
+import errno
 import os
 import queue
 import re
@@ -24,6 +25,7 @@ import pytest
 from lightstreamer_adapter import __version__
 from lightstreamer_adapter.__main__ import main
 from lightstreamer_adapter._cli import _stocks as stocks
+from lightstreamer_adapter._cli import simulate as simulate_command
 from lightstreamer_adapter.interfaces.data import DataProvider, ItemEventListener, SubscribeError
 from lightstreamer_adapter.server import (
     DataProviderServer,
@@ -378,6 +380,26 @@ def test_simulate_reports_a_busy_port(capsys: pytest.CaptureFixture[str]) -> Non
     err = capsys.readouterr().err
     assert f"port {port} of 127.0.0.1 is already in use" in err
     assert "--data-port" in err
+
+
+def test_simulate_explains_a_port_held_by_a_finished_simulation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # TIME_WAIT connections after a run keep the port from being bound for a while.
+    monkeypatch.setattr(simulate_command, "_only_lingering", lambda host, port: True)
+    busy = OSError(errno.EADDRINUSE, "Address already in use")
+    message = simulate_command._cannot_listen("127.0.0.1", 6661, "Data", busy)
+    assert "just ended" in message and "within a minute" in message
+    assert "--data-port" in message
+
+
+def test_simulate_port_messages_name_the_fix() -> None:
+    denied = OSError(errno.EACCES, "Permission denied")
+    message = simulate_command._cannot_listen("127.0.0.1", 80, "Metadata", denied)
+    assert "cannot be opened by this user" in message and "--metadata-port" in message
+    other = OSError(errno.EADDRNOTAVAIL, "Cannot assign requested address")
+    message = simulate_command._cannot_listen("10.9.9.9", 6661, "Data", other)
+    assert "cannot listen on 10.9.9.9:6661" in message and "--data-port" in message
 
 
 def test_simulate_reports_adapters_that_never_connect(

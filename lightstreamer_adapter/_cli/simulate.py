@@ -52,6 +52,8 @@ DEFAULT_WAIT = 30.0
 _REQUEST_TIMEOUT = 10.0
 #: The adapters_conf id of adapters.xml.example, sent at init.
 _ADAPTER_SET = "PYTHON_EXAMPLES"
+#: The state code of a listening socket in /proc/net/tcp.
+_TCP_LISTEN = "0A"
 #: How often the loop looks at the Metadata connection while waiting for data.
 _POLL = 0.25
 
@@ -221,6 +223,53 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cannot_listen(host: str, port: int, side: str, exc: OSError) -> str:
+    """The message for a port the simulator cannot listen on, with the fix."""
+    option = "--data-port" if side == "Data" else "--metadata-port"
+    another = (
+        f"choose another port with {option} PORT and give your {side} Adapter server the same port"
+    )
+    if exc.errno == errno.EACCES:
+        return f"port {port} of {host} cannot be opened by this user: {another}."
+    if exc.errno != errno.EADDRINUSE:
+        return f"cannot listen on {host}:{port} for the Proxy {side} Adapter: {exc}; {another}."
+    if _only_lingering(host, port):
+        return (
+            f"port {port} of {host} is still held by the connections of a simulation that "
+            "has just ended (TCP TIME_WAIT): it is released within a minute. Try again "
+            f"shortly, or {another}."
+        )
+    return (
+        f"port {port} of {host} is already in use (another simulator, or a Lightstreamer "
+        f"Server?): cannot simulate the Proxy {side} Adapter there. Stop whatever listens "
+        f"on it, or {another}."
+    )
+
+
+def _only_lingering(host: str, port: int) -> bool:
+    """Whether nothing listens on ``port`` (busy only with closing connections).
+
+    Known on Linux only, from ``/proc/net/tcp*``; elsewhere ``False``. The listening
+    socket of the simulator lacks ``SO_REUSEADDR``, so the connections of a simulation
+    that has just ended (TIME_WAIT) keep its port from being bound again for a while.
+    """
+    listening = False
+    found = False
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table, encoding="ascii") as lines:
+                next(lines, None)  # the header
+                for line in lines:
+                    fields = line.split()
+                    if len(fields) < 4 or int(fields[1].rpartition(":")[2], 16) != port:
+                        continue
+                    found = True
+                    listening = listening or fields[3] == _TCP_LISTEN
+        except (OSError, ValueError):
+            return False
+    return found and not listening
+
+
 class _Simulation:
     """One run of the command."""
 
@@ -298,22 +347,7 @@ class _Simulation:
                 timeout=_REQUEST_TIMEOUT,
             )
         except OSError as exc:
-            option = "--data-port" if side == "Data" else "--metadata-port"
-            if exc.errno in (errno.EADDRINUSE, errno.EACCES):
-                problem = (
-                    "is already in use (another simulator, or a Lightstreamer Server?)"
-                    if exc.errno == errno.EADDRINUSE
-                    else "cannot be opened by this user"
-                )
-                raise SimulationError(
-                    f"port {port} of {host} {problem}: cannot simulate the Proxy {side} "
-                    f"Adapter there. Stop whatever listens on it, or choose another port "
-                    f"with {option} PORT and give your {side} Adapter server the same "
-                    f"port."
-                ) from exc
-            raise SimulationError(
-                f"cannot listen on {host}:{port} for the Proxy {side} Adapter: {exc}"
-            ) from exc
+            raise SimulationError(_cannot_listen(host, port, side, exc)) from exc
         a_host, a_port = simulator.address
         security = " (TLS)" if ssl_context is not None else ""
         self.say(f"Proxy {side} Adapter listening on {a_host}:{a_port}{security}.")
