@@ -14,6 +14,7 @@ the field schema, subscribe) and shows the updates.
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import time
 from collections.abc import Sequence
@@ -45,12 +46,15 @@ __all__ = ["add_parser", "run"]
 #: The fields shown, in order, with their column widths.
 _COLUMNS = (
     ("stock_name", 17),
-    ("last_price", 12),
-    ("pct_change", 12),
-    ("bid", 9),
-    ("ask", 9),
-    ("time", 10),
+    ("last_price", 11),
+    ("pct_change", 11),
+    ("bid", 8),
+    ("ask", 8),
+    ("time", 9),
 )
+#: Widths of the first (item) and last (update count) columns: 79 characters in all.
+_ITEM_WIDTH = 7
+_COUNT_WIDTH = 8
 _USER = "demo"
 _SESSION = "S-demo-1"
 #: Seconds between two redraws of the table: on a terminal, and in plain output.
@@ -252,6 +256,11 @@ class _Demo:
     def _draw(self, seconds: float, *, final: bool) -> None:
         lines = self._table(seconds)
         if self.terminal:
+            # A wrapped line would break the redraw, which counts lines: cut them.
+            width = shutil.get_terminal_size().columns - 1
+            if any(len(line) > width for line in lines):
+                self.color = False
+                lines = [line[:width] for line in self._table(seconds)]
             if self.drawn_lines:
                 # Back to the first line of the previous table, and clear to the end.
                 self.out.write(f"\x1b[{self.drawn_lines}F\x1b[J")
@@ -269,12 +278,12 @@ class _Demo:
             f"Stock list, MERGE mode: {total} updates after {self.elapsed:.1f} s of {seconds:g} s"
         )
         header = (
-            "item    "
+            "item".ljust(_ITEM_WIDTH)
             + "".join(
                 name.rjust(width) if i else name.ljust(width)
                 for i, (name, width) in enumerate(_COLUMNS)
             )
-            + "updates".rjust(9)
+            + "updates".rjust(_COUNT_WIDTH)
         )
         lines = [title, header]
         for item in self.items:
@@ -286,7 +295,8 @@ class _Demo:
                 if name == "last_price" and self.color:
                     cell = self._colored_price(item, values.get(name), cell)
                 cells.append(cell)
-            lines.append(item.ljust(8) + "".join(cells) + str(self.counts[item]).rjust(9))
+            count = str(self.counts[item]).rjust(_COUNT_WIDTH)
+            lines.append(item.ljust(_ITEM_WIDTH) + "".join(cells) + count)
         return lines
 
     def _colored_price(self, item: str, price: str | bytes | None, cell: str) -> str:
