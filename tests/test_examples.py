@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -17,6 +18,7 @@ import ssl
 import subprocess
 import sys
 import threading
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -75,6 +77,36 @@ runner = _EXAMPLES["runner"]
 def test_every_example_is_tested() -> None:
     scripts = {path.stem for path in EXAMPLES.glob("*.py")}
     assert scripts == set(_EXAMPLES)
+
+
+def _params(element: ET.Element | None) -> dict[str, str | None]:
+    assert element is not None
+    return {param.get("name", ""): param.text for param in element.findall("param")}
+
+
+def test_adapters_xml_example_matches_the_examples() -> None:
+    text = (ROOT / "adapters.xml.example").read_text(encoding="utf-8")
+    root = ET.fromstring(text)
+    assert root.get("id") == "PYTHON_EXAMPLES"
+    data_providers = root.findall("data_provider")
+    assert [d.get("name") for d in data_providers] == ["DEFAULT"]
+    metadata = _params(root.find("metadata_provider"))
+    data = _params(data_providers[0])
+    # One request/reply port each, no legacy notify port; the ports of the examples.
+    assert metadata == {"request_reply_port": str(runner.METADATA_PORT)}
+    assert data == {"request_reply_port": str(runner.DATA_PORT)}
+    defaults = hello_world.parse_args([])
+    assert (defaults.metadata_port, defaults.data_port) == (6663, 6661)
+    assert (runner.METADATA_PORT, runner.DATA_PORT) == (6663, 6661)
+
+    # The commented-out settings are well-formed once uncommented.
+    uncommented = re.sub(r"<!--\s*(<param.*?)\s*-->", r"\1", text, flags=re.DOTALL)
+    root = ET.fromstring(uncommented)
+    for provider in (root.find("metadata_provider"), root.find("data_provider")):
+        names = set(_params(provider))
+        assert {"auth", "auth.credentials.1.user", "auth.credentials.1.password"} <= names
+        assert {"tls", "tls.keystore.type", "tls.keystore.keystore_file"} <= names
+        assert "notify_port" not in names
 
 
 def _notifications_for(proxy: DataProxySimulator, item: str, count: int) -> list[Any]:
