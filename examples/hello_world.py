@@ -25,8 +25,8 @@ import threading
 import time
 from typing import Any
 
-from lightstreamer_adapter.interfaces.data import DataProvider, SubscribeError
-from lightstreamer_adapter.interfaces.metadata import MetadataProvider
+from lightstreamer_adapter.interfaces.data import DataProvider, DataProviderError, SubscribeError
+from lightstreamer_adapter.interfaces.metadata import MetadataProvider, MetadataProviderError
 from lightstreamer_adapter.protocol.errors import CloseRequestedError
 from lightstreamer_adapter.server import (
     DataProviderServer,
@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         metadata_server.start()
         data_server.start()
-    except Exception as exc:
+    except (MetadataProviderError, DataProviderError) as exc:
         print(
             f"Cannot connect to the Proxy Adapters on {args.host} (metadata port "
             f"{args.metadata_port}, data port {args.data_port}): {exc} ({exc.__cause__}).\n"

@@ -20,6 +20,8 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 
+from lightstreamer_adapter.interfaces.data import DataProviderError
+from lightstreamer_adapter.interfaces.metadata import MetadataProviderError
 from lightstreamer_adapter.protocol.errors import CloseRequestedError
 from lightstreamer_adapter.server import ExceptionHandler, Server
 
@@ -105,7 +107,7 @@ def serve(
         for name, server in servers:
             try:
                 server.start()
-            except Exception as exc:
+            except (MetadataProviderError, DataProviderError) as exc:
                 print(
                     f"Cannot connect the {name} to the Proxy Adapter at {where}: {exc}: "
                     f"{exc.__cause__}.\nIs the Lightstreamer Server (configured with "
