@@ -33,6 +33,7 @@ from ..interfaces.data import DiffAlgorithm
 from ..interfaces.metadata import MpnDeviceInfo, TableInfo
 from .errors import LocalProtocolError
 from .fields import (
+    NULL,
     bytes_as_string,
     encode_bool,
     encode_bytes_base64,
@@ -143,6 +144,8 @@ def _require_1_9(version: ProtocolVersion, what: str) -> None:
 
 
 def _line(tokens: list[str]) -> str:
+    # str.join takes the text of str subclasses (e.g. a StrEnum item name), where an
+    # f-string would call their __format__.
     return "|".join(tokens) + _CRLF
 
 
@@ -183,34 +186,60 @@ def _error_tokens(
 
 
 def _field_name(name: object, item: str) -> str:
-    """Encode a field name that the inline fast path of encode_update did not take."""
+    """Encode a field name (Smart encoding), refusing what is not a string."""
     if not isinstance(name, str):
         raise LocalProtocolError(
             f"Cannot send field name {name!r} of item {item!r}: field names must be strings"
         )
-    return encode_string_smart(name)
+    # str.__str__ turns a str subclass (e.g. a StrEnum member) into its plain text.
+    return encode_string_smart(str.__str__(name))
 
 
-def _other_value(name: object, value: object, item: str) -> str:
-    """Encode an update value other than ``str`` and ``None`` (ARI 1.9)."""
-    if isinstance(value, (bytes, bytearray)):
-        # ARI 1.9 dropped type Y: bytes travel as an ISO-8859-1 string (§3.9).
-        return encode_string_smart(bytes_as_string(bytes(value)))
-    if isinstance(value, (int, float)):  # bool included: "True"/"False"
-        return encode_string_smart(str(value))
-    raise LocalProtocolError(
+def _unsupported(name: object, value: object, item: str) -> LocalProtocolError:
+    return LocalProtocolError(
         f"Cannot send the value {value!r} of field {name!r} of item {item!r}: "
         f"a {type(value).__name__} has no wire form; use str, bytes, int, float or None"
     )
 
 
-def _update_1_8(
+def _field_value_smart(name: object, value: object, item: str) -> str:
+    """Encode an update value as the token after ``S|`` (ARI 1.9, §5.9, §3.9)."""
+    if value is None:
+        return NULL
+    if isinstance(value, str):
+        return encode_string_smart(str.__str__(value))
+    if isinstance(value, (bytes, bytearray)):
+        # ARI 1.9 dropped type Y: bytes travel as an ISO-8859-1 string (§3.9).
+        return encode_string_smart(bytes_as_string(bytes(value)))
+    if isinstance(value, (int, float)):  # bool included: "True"/"False"
+        return encode_string_smart(str(value))
+    raise _unsupported(name, value, item)
+
+
+def _update_smart(
     timestamp: str,
     item: str,
     subscription_id: str,
     is_snapshot: bool,
     values: Mapping[str, object],
 ) -> str:
+    """``UD3`` for ARI 1.9, one field at a time: the general path of encode_update."""
+    smart = encode_string_smart
+    tokens = [timestamp, "UD3", "S", smart(item), "S", smart(subscription_id), "B"]
+    tokens.append("1" if is_snapshot else "0")
+    for name, value in values.items():
+        tokens += ("S", _field_name(name, item), "S", _field_value_smart(name, value, item))
+    return _line(tokens)
+
+
+def _update_bc(
+    timestamp: str,
+    item: str,
+    subscription_id: str,
+    is_snapshot: bool,
+    values: Mapping[str, object],
+) -> str:
+    """``UD3`` for ARI 1.8: BC strings, bytes as ``Y|<base64>`` (§3.9)."""
     encode = encode_string_bc
     tokens = [timestamp, "UD3", "S", encode(item), "S", encode(subscription_id), "B"]
     tokens.append("1" if is_snapshot else "0")
@@ -226,12 +255,18 @@ def _update_1_8(
         elif isinstance(value, (int, float)):
             tokens += ("S", encode(name), "S", encode(str(value)))
         else:
-            raise LocalProtocolError(
-                f"Cannot send the value {value!r} of field {name!r} of item {item!r}: "
-                f"a {type(value).__name__} has no wire form; "
-                "use str, bytes, int, float or None"
-            )
+            raise _unsupported(name, value, item)
     return _line(tokens)
+
+
+# The fast path of encode_update joins the strings of an update with "|S|" and checks the
+# result once. An element is "short" when it is empty, "#" or "$", which the Smart
+# encoding writes "$", "%23", "%24": it shows as one of these patterns (the elements hold
+# no "|", which the pipe count proves first).
+_S = "|S|"
+_join_with_s = _S.join
+_SHORT_FIRST = ("|S|", "#|S|", "$|S|")
+_SHORT_LAST = ("|S|", "|S|#", "|S|$")
 
 
 def encode_update(
@@ -268,50 +303,39 @@ def encode_update(
             type (the message names the field and the item).
     """
     if not version.smart_encoding:
-        return _update_1_8(timestamp, item, subscription_id, is_snapshot, values)
-    smart = encode_string_smart
-    parts = [
-        timestamp,
-        "|UD3|S|",
-        smart(item),
-        "|S|",
-        smart(subscription_id),
-        "|B|1" if is_snapshot else "|B|0",
-    ]
-    append = parts.append
-    for name, value in values.items():
-        # The Smart encoding (§3.3.2) is inlined for the common case, a plain string that
-        # is at least two characters long and holds none of the five escaped characters:
-        # it is written as it is. This saves a function call per name and per value,
-        # the largest cost of an update with many short fields (measured with timeit).
-        # Everything else goes through encode_string_smart or the slow-path helpers.
-        if (
-            type(name) is not str
-            or len(name) < 2
-            or "%" in name
-            or "|" in name
-            or "+" in name
-            or "\r" in name
-            or "\n" in name
-        ):
-            name = _field_name(name, item)
-        if type(value) is str:
-            if (
-                len(value) < 2
-                or "%" in value
-                or "|" in value
-                or "+" in value
-                or "\r" in value
-                or "\n" in value
-            ):
-                value = smart(value)
-        elif value is None:
-            value = "#"
-        else:
-            value = _other_value(name, value, item)
-        append(f"|S|{name}|S|{value}")
-    append(_CRLF)
-    return "".join(parts)
+        return _update_bc(timestamp, item, subscription_id, is_snapshot, values)
+    # Fast path, for updates whose strings need no escaping (the usual case: names and
+    # values such as "last_price" and "12.34"). Rather than encoding name after value, it
+    # joins everything with C-level str.join calls and inspects the result with a few
+    # substring tests, about 40% faster than a per-field loop with the Smart encoding
+    # inlined (timeit, 8 short fields). str.join raises TypeError for None, bytes or a
+    # number, which the general path handles. Both paths must agree byte for byte:
+    # test_properties.py checks it.
+    try:
+        head = _join_with_s((item, subscription_id))
+        # A value that is not a str makes the inner join raise TypeError: intended.
+        body = _join_with_s(map(_join_with_s, values.items()))  # type: ignore[arg-type]
+    except TypeError:
+        return _update_smart(timestamp, item, subscription_id, is_snapshot, values)
+    probe = f"{head}|S|{body}" if body else head
+    if (
+        "%" in probe
+        or "+" in probe
+        or "\r" in probe
+        or "\n" in probe
+        # Every "|" comes from a separator: 2 + 2 * len(values) elements, 2 pipes each gap.
+        or probe.count("|") != 2 + 4 * len(values)
+        or "|S||S|" in probe
+        or "|S|#|S|" in probe
+        or "|S|$|S|" in probe
+        or probe.startswith(_SHORT_FIRST)
+        or probe.endswith(_SHORT_LAST)
+    ):
+        return _update_smart(timestamp, item, subscription_id, is_snapshot, values)
+    flag = "1" if is_snapshot else "0"
+    if body:
+        return f"{timestamp}|UD3|S|{head}|B|{flag}|S|{body}\r\n"
+    return f"{timestamp}|UD3|S|{head}|B|{flag}\r\n"
 
 
 def encode_end_of_snapshot(
@@ -329,7 +353,7 @@ def encode_end_of_snapshot(
         The line, ``"\\r\\n"`` included.
     """
     encode = _codec(version)
-    return f"{timestamp}|EOS|S|{encode(item)}|S|{encode(subscription_id)}\r\n"
+    return _line([timestamp, "EOS", "S", encode(item), "S", encode(subscription_id)])
 
 
 def encode_clear_snapshot(
@@ -347,7 +371,7 @@ def encode_clear_snapshot(
         The line, ``"\\r\\n"`` included.
     """
     encode = _codec(version)
-    return f"{timestamp}|CLS|S|{encode(item)}|S|{encode(subscription_id)}\r\n"
+    return _line([timestamp, "CLS", "S", encode(item), "S", encode(subscription_id)])
 
 
 def encode_field_diff_order(
@@ -395,7 +419,7 @@ def encode_data_failure(timestamp: str, message: str | None, version: ProtocolVe
     Returns:
         The line, ``"\\r\\n"`` included.
     """
-    return f"{timestamp}|FAL|E|{_codec(version)(message)}\r\n"
+    return _line([timestamp, "FAL", "E", _codec(version)(message)])
 
 
 # --------------------------------------------------------------------------------------
@@ -565,7 +589,7 @@ def _e_data_failure(message: DataFailure, version: ProtocolVersion) -> str:
 
 def _e_metadata_failure(message: MetadataFailure, version: ProtocolVersion) -> str:
     _require_1_9(version, "The Metadata FAL")
-    return f"2|FAL|E|{encode_string_smart(message.message)}\r\n"  # reserved id 2 (§2.5)
+    return _line(["2", "FAL", "E", encode_string_smart(message.message)])  # reserved id (§2.5)
 
 
 def _e_force_session_termination(
@@ -577,16 +601,18 @@ def _e_force_session_termination(
     if message.cause_code is None:
         if message.cause_message is not None:
             raise LocalProtocolError("FST: a cause message needs a cause code")
-        return f"{rid}|FST|S|{session}|V\r\n"
+        return _line([rid, "FST", "S", session, "V"])
     code = encode_int(message.cause_code)
-    return f"{rid}|FST|S|{session}|I|{code}|S|{encode_string_smart(message.cause_message)}\r\n"
+    return _line(
+        [rid, "FST", "S", session, "I", code, "S", encode_string_smart(message.cause_message)]
+    )
 
 
 def _e_force_unsubscription(message: ForceUnsubscription, version: ProtocolVersion) -> str:
     _require_1_9(version, "FUS (force_unsubscription)")
     rid = _check_id(message.request_id)
     session = encode_string_smart(message.session_id)
-    return f"{rid}|FUS|S|{session}|I|{encode_int(message.win_index)}\r\n"
+    return _line([rid, "FUS", "S", session, "I", encode_int(message.win_index)])
 
 
 _REMOTE_ENCODERS: dict[type[Any], Callable[[Any, ProtocolVersion], str]] = {
@@ -693,11 +719,11 @@ def _e_metadata_init(message: MetadataInitRequest, version: ProtocolVersion) -> 
 
 
 def _e_subscribe(message: SubscribeRequest, version: ProtocolVersion) -> str:
-    return f"{_check_id(message.request_id)}|SUB|S|{_codec(version)(message.item)}\r\n"
+    return _line([_check_id(message.request_id), "SUB", "S", _codec(version)(message.item)])
 
 
 def _e_unsubscribe(message: UnsubscribeRequest, version: ProtocolVersion) -> str:
-    return f"{_check_id(message.request_id)}|USB|S|{_codec(version)(message.item)}\r\n"
+    return _line([_check_id(message.request_id), "USB", "S", _codec(version)(message.item)])
 
 
 def _e_notify_user(message: NotifyUserRequest, version: ProtocolVersion) -> str:
@@ -756,7 +782,8 @@ def _e_notify_new_session(message: NotifyNewSessionRequest, version: ProtocolVer
 
 
 def _e_notify_session_close(message: NotifySessionCloseRequest, version: ProtocolVersion) -> str:
-    return f"{_check_id(message.request_id)}|NSC|S|{_codec(version)(message.session_id)}\r\n"
+    encoded = _codec(version)(message.session_id)
+    return _line([_check_id(message.request_id), "NSC", "S", encoded])
 
 
 def _e_notify_new_tables(message: NotifyNewTablesRequest, version: ProtocolVersion) -> str:

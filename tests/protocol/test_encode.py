@@ -7,6 +7,7 @@ ARI-PROTOCOL.md §3, §5, Appendix A and B; §10 checklist items 3, 4, 9, 26-29,
 from __future__ import annotations
 
 from collections import OrderedDict
+from enum import StrEnum
 from types import MappingProxyType
 
 import pytest
@@ -179,6 +180,26 @@ def test_update_fast_path_matches_smart_encoder(text: str) -> None:
     enc = encode_string_smart(text)
     item = encode_string_smart(text or "i")
     assert line == f"{TS}|UD3|S|{item}|S|s|B|0|S|{enc}|S|{enc}|S|k|S|{enc}\r\n"
+
+
+def test_update_str_subclasses_are_sent_as_their_text() -> None:
+    class Color(StrEnum):
+        RED = "red"
+
+    class Loud(str):
+        def __str__(self) -> str:
+            return "LOUD"
+
+        def __format__(self, spec: str) -> str:
+            return "LOUD"
+
+    for version in (V1_8_3, V1_9_1):
+        values = {Color.RED: Color.RED, Loud("ab"): Loud("x|y"), "c": Loud("cd")}
+        line = encode_update(TS, Loud("item"), "s", False, values, version)
+        assert line == f"{TS}|UD3|S|item|S|s|B|0|S|red|S|red|S|ab|S|x%7Cy|S|c|S|cd\r\n"
+        values = {Color.RED: Color.RED, "c": Loud("cd")}  # the fast path (1.9)
+        line = encode_update(TS, Loud("item"), "s", True, values, version)
+        assert line == f"{TS}|UD3|S|item|S|s|B|1|S|red|S|red|S|c|S|cd\r\n"
 
 
 def test_update_accepts_any_mapping_in_its_order() -> None:

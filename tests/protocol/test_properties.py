@@ -329,15 +329,30 @@ def test_round_trip_proxy_1_9_1() -> None:
     _round_trip_proxy(ALL_VERSIONS[4])
 
 
+# Short strings over the characters that matter to encode_update's fast path: the
+# "|S|" separator, the null/empty markers and the escaped characters.
+tricky_texts = texts | st.text(st.sampled_from("S|#$%+\r\n a"), max_size=4)
+
+
 @SETTINGS
-@given(texts, st.dictionaries(texts, texts | st.none(), max_size=6))
-def test_update_fast_path_agrees_with_the_smart_encoder(item: str, values: Any) -> None:
-    # encode_update inlines the Smart encoding (§3.3.2); it must match fields.py exactly.
-    line = encode_update("1", item, "s", False, values, V1_9_1)
-    expected = "".join(
-        f"|S|{encode_string_smart(k)}|S|{encode_string_smart(v)}" for k, v in values.items()
-    )
-    assert line == f"1|UD3|S|{encode_string_smart(item)}|S|s|B|0{expected}\r\n"
+@given(
+    tricky_texts,
+    tricky_texts,
+    st.dictionaries(tricky_texts, tricky_texts | st.none(), max_size=6),
+    st.booleans(),
+)
+def test_update_fast_path_agrees_with_the_smart_encoder(
+    item: str, subscription_id: str, values: Any, is_snapshot: bool
+) -> None:
+    # encode_update checks a whole update at once instead of encoding every string with
+    # the Smart encoding (§3.3.2); the result must match fields.py exactly.
+    line = encode_update("1", item, subscription_id, is_snapshot, values, V1_9_1)
+    enc = encode_string_smart
+    expected = "".join(f"|S|{enc(k)}|S|{enc(v)}" for k, v in values.items())
+    flag = "1" if is_snapshot else "0"
+    assert line == f"1|UD3|S|{enc(item)}|S|{enc(subscription_id)}|B|{flag}{expected}\r\n"
+    assert parse_remote_line(line[:-2]) == Update("1", item, subscription_id, is_snapshot,
+                                                  values)  # fmt: skip
 
 
 # ---------------------------------------------------------------------- fuzzing
