@@ -581,7 +581,7 @@ def _r_init_reply(method: Method) -> _RemoteParser:
             error = args.error(allowed)
             args.finish()
             return ErrorReply(rid, method, error)
-        if args.peek() == "V":  # the 1.8.0 reply (§4.4)
+        if args.peek() != "S":  # V, the 1.8.0 reply (§4.4), or nothing: malformed
             args.void("the init result")
             args.finish()
             return InitReply(rid, method)

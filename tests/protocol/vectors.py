@@ -925,6 +925,8 @@ BAD_LINES: list[BadLine] = [
             "NUS"),
     BadLine("dpi_odd_params", V1_9_1, PROXY, "X|DPI|S|ARI.version", RemoteProtocolError, "X",
             "DPI"),
+    BadLine("init_reply_empty", V1_9_1, REMOTE, "X|DPI", RemoteProtocolError, "X", "DPI"),
+    BadLine("init_reply_type", V1_9_1, REMOTE, "X|MPI|I|1", RemoteProtocolError, "X", "MPI"),
     BadLine("void_extra", V1_9_1, REMOTE, "X|SUB|V|V", RemoteProtocolError, "X", "SUB"),
     BadLine("ec_missing_extras", V1_9_1, REMOTE, "X|NUS|EC|msg|-1", RemoteProtocolError, "X",
             "NUS"),
