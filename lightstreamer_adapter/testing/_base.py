@@ -317,9 +317,11 @@ class ProxySimulator:
     def accept(self, timeout: float | None = None) -> RemoteCredentials:
         """Wait for the adapter to connect and send its ``RAC``.
 
-        A connection accepted earlier is closed first (the simulated Proxy serves one
-        adapter at a time, and a new ``accept()`` simulates a Robust Proxy waiting for
-        the adapter to reconnect).
+        A connection accepted earlier is dropped first, without ``CLOSE``: the simulated
+        Proxy serves one adapter at a time, and a second ``accept()`` simulates a Robust
+        Proxy that lost the connection and waits for the adapter to reconnect (the
+        server sees a connection failure; call :meth:`close_connection` first for a
+        ``CLOSE``).
 
         Args:
             timeout: Seconds to wait (default: :attr:`timeout`), TLS handshake included.
@@ -337,7 +339,8 @@ class ProxySimulator:
         with self._lock:
             previous, self._current = self._current, None
         if previous is not None:
-            self._end(previous, deadline)
+            # A lost connection, as the Robust Proxy sees it: no CLOSE.
+            previous.shutdown(deadline)
         with self._incoming_cond:
             while not self._incoming:
                 if self._closed:

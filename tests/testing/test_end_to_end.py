@@ -252,6 +252,9 @@ def test_remote_credentials():
         good = MetadataProviderServer(MetadataProvider(), proxy.address)
         good.remote_user, good.remote_password = "python-adapter", "s3cr&t"
         proxy.attach(good)
+        # A CLOSE first: accept() alone would drop the connection, which a server with
+        # the default error handling answers by ending the process.
+        proxy.close_connection("next test")
 
         handler = Quiet()
         bad = MetadataProviderServer(MetadataProvider(), proxy.address)
