@@ -10,6 +10,7 @@ import socket
 import ssl
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast, overload
@@ -695,10 +696,11 @@ class ProxySimulator:
         with conn.cond:
             conn.raise_violations()
             if message_type is None:
-                taken, conn.mailbox = conn.mailbox, []
+                taken = list(conn.mailbox)
+                conn.mailbox.clear()
                 return taken
             taken = [m for m in conn.mailbox if isinstance(m, message_type)]
-            conn.mailbox = [m for m in conn.mailbox if not isinstance(m, message_type)]
+            conn.mailbox = deque(m for m in conn.mailbox if not isinstance(m, message_type))
             return taken
 
     # ----------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import logging
 import socket
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -208,7 +209,7 @@ class Connection:
         #: Index of the next line returned by expect_line.
         self.raw_cursor = 0
         #: Notifications (and keepalives, FST/FUS requests) not yet taken, oldest first.
-        self.mailbox: list[RemoteMessage] = []
+        self.mailbox: deque[RemoteMessage] = deque()
         self.pending: dict[str, Pending] = {}
         self._answered: dict[str, Method] = {}
         self.violations: list[SimulatorError] = []
@@ -455,9 +456,13 @@ class Connection:
 
     def take_notification(self, match: Callable[[RemoteMessage], bool]) -> RemoteMessage | None:
         """Remove and return the oldest notification that matches (caller holds the lock)."""
+        # The oldest usually matches: popleft is O(1); a deeper match is rarer.
         for index, message in enumerate(self.mailbox):
             if match(message):
-                del self.mailbox[index]
+                if index == 0:
+                    self.mailbox.popleft()
+                else:
+                    del self.mailbox[index]
                 return message
         return None
 

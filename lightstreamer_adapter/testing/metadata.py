@@ -98,6 +98,9 @@ class MetadataProxySimulator(ProxySimulator):
     default: success), recorded in :attr:`force_requests` and queued for
     :meth:`expect`. Its failures (``MetadataFailure``) are queued too.
 
+    The callbacks run on the simulator's reader thread: they must not wait for the
+    adapter (e.g. call a request method of the simulator), which would deadlock.
+
     Args:
         on_force_session_termination: Answers an ``FST``: return to accept, raise
             :class:`AdapterError` to refuse. ``None``: do not answer.

@@ -479,3 +479,18 @@ def test_drop_connection_sends_nothing(proxy, remote):
     assert bytes(fake.raw) == received
     with pytest.raises(ConnectionError):
         proxy.expect_line()
+
+
+def test_many_updates_keep_their_order(proxy, remote):
+    fake = ready(proxy, remote, {"SUB": ["{id}|SUB|V"]})
+    sub_id = proxy.subscribe("a").request_id
+    count = 5000
+    fake.send_bytes(
+        b"".join(f"{n}|UD3|S|a|S|{sub_id}|B|0|S|n|S|{n}\r\n".encode() for n in range(count))
+    )
+    fake.send("KEEPALIVE")
+    proxy.expect(Keepalive)  # every update is queued by now
+    assert [u.values["n"] for u in itertools.islice(proxy.updates(), count)] == [
+        str(n) for n in range(count)
+    ]
+    assert proxy.item_state("a") == {"n": str(count - 1)}
