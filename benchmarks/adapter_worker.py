@@ -164,6 +164,22 @@ def rss_bytes() -> int:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+def peak_rss_kb() -> int:
+    """This process's peak resident set size in KiB.
+
+    ``VmHWM`` rather than ``ru_maxrss``: Linux carries ``ru_maxrss`` over ``execve``, so
+    a child would report the peak of the (forked) runner process if that was larger.
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def sdk_version() -> str:
     try:
         from importlib.metadata import version
@@ -211,6 +227,8 @@ def main() -> None:
             "module": os.path.dirname(lightstreamer_adapter.__file__),
             "version": sdk_version(),
             "python": sys.version.split()[0],
+            "rss_ready_kb": rss_bytes() // 1024,
+            "modules": sorted(sys.modules),
         }
     )
 
@@ -266,7 +284,7 @@ def main() -> None:
                     "switches": (usage1.ru_nvcsw - usage0.ru_nvcsw)
                     + (usage1.ru_nivcsw - usage0.ru_nivcsw),
                     "produce_wall": produce_wall,
-                    "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                    "maxrss_kb": peak_rss_kb(),
                     "rss_samples": samples,
                     "errors": handler.errors,
                 }

@@ -180,9 +180,11 @@ class Worker:
             role = "plain"
         command = [sdk.python, str(WORKER), "--role", role, "--port", str(port)]
         if self.profile_dir is not None:
-            output = self.profile_dir / f"{self.profile_name}-{sdk.name}.svg"
-            command = ["py-spy", "record", "--threads", "--idle", "--rate", "500",
-                       "--output", str(output), "--", *command]  # fmt: skip
+            # Collapsed stacks (one line per stack with its sample count: the input of
+            # flamegraph tools, easy to sum up per function) of the thread holding the GIL.
+            output = self.profile_dir / f"{self.profile_name}-{sdk.name}.txt"
+            command = ["py-spy", "record", "--threads", "--gil", "--rate", "1000",
+                       "--format", "raw", "--output", str(output), "--", *command]  # fmt: skip
         self._proc = subprocess.Popen(
             command,
             stdin=subprocess.PIPE,
@@ -324,7 +326,9 @@ def run_requests(sdk: Sdk, sizes: Sizes) -> dict[str, float]:
         rtts, _ = sink.sub_usb_closed_loop(sizes.closed_pairs)
         pairs = sink.eos_pairs(sizes.eos_pairs, sizes.eos_max_seconds)
         session.worker.command("go")
+        sink_cpu = time.process_time()
         elapsed, latencies = sink.sub_usb_in_flight(sizes.in_flight_total, 32)
+        sink_cpu = time.process_time() - sink_cpu
         result = session.worker.result()
     return {
         "closed_p50_us": percentile(rtts, 0.5) * 1e6,
@@ -335,19 +339,27 @@ def run_requests(sdk: Sdk, sizes: Sizes) -> dict[str, float]:
         "inflight32_req_per_s": len(latencies) / elapsed,
         "inflight32_p99_ms": percentile(latencies, 0.99) * 1e3,
         "inflight32_cpu_us_per_req": result["cpu"] / len(latencies) * 1e6,
+        "inflight32_switches_per_req": result["switches"] / len(latencies),
+        # The sink's own CPU: when it nears the wall time per request, the sink is the limit.
+        "inflight32_sink_cpu_us_per_req": sink_cpu / len(latencies) * 1e6,
     }
 
 
 def run_metadata(sdk: Sdk, sizes: Sizes) -> dict[str, float]:
     with Session(sdk, "metadata") as session:
         session.worker.command("go")
+        sink_cpu = time.process_time()
         elapsed, latencies = session.sink.metadata_in_flight(sizes.metadata_total, 64)
+        sink_cpu = time.process_time() - sink_cpu
         result = session.worker.result()
     return {
         "replies_per_s": len(latencies) / elapsed,
         "p50_ms": percentile(latencies, 0.5) * 1e3,
         "p99_ms": percentile(latencies, 0.99) * 1e3,
         "cpu_us_per_reply": result["cpu"] / len(latencies) * 1e6,
+        "system_us_per_reply": result["system"] / len(latencies) * 1e6,
+        "switches_per_reply": result["switches"] / len(latencies),
+        "sink_cpu_us_per_reply": sink_cpu / len(latencies) * 1e6,
     }
 
 
@@ -525,6 +537,7 @@ def main() -> int:
         help="run only these scenarios (repeatable)",
     )
     parser.add_argument("--producers", type=int, action="append", help="producer counts")
+    parser.add_argument("--scale", type=float, default=1.0, help="multiply every count")
     parser.add_argument(
         "--no-plain", action="store_true", help="skip the plain format-and-send reference"
     )
@@ -533,13 +546,17 @@ def main() -> int:
         "--profile",
         type=Path,
         metavar="DIR",
-        help="run every worker under py-spy (pip install py-spy), flame graphs into DIR",
+        help="run every worker under py-spy (pip install py-spy), collapsed stacks into DIR",
     )
     args = parser.parse_args()
 
     sizes = SMOKE if args.smoke else QUICK if args.quick else FULL
     if args.producers:
         sizes = Sizes(**{**sizes.__dict__, "producers": tuple(args.producers)})
+    if args.scale != 1.0:
+        counts = ("updates", "closed_pairs", "eos_pairs", "in_flight_total", "metadata_total")
+        scaled = {name: int(getattr(sizes, name) * args.scale) for name in counts}
+        sizes = Sizes(**{**sizes.__dict__, **scaled})
     reps = args.reps or (1 if args.smoke else 2 if args.quick else 5)
     scenarios = args.scenario or ["updates", "requests", "metadata", "stall"]
     sdk_names = (
