@@ -216,6 +216,10 @@ class ProxySimulator:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self._listener = socket.socket(family, socket.SOCK_STREAM)
         try:
+            if os.name == "posix":
+                # A fixed port can be reused at once after a previous run, whose closed
+                # connections linger in TIME_WAIT (on Windows the option means "steal").
+                self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             self._listener.bind((host, port))
             self._listener.listen(8)
             self._listener.setblocking(False)

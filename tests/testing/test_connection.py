@@ -187,3 +187,15 @@ def test_data_proxy_fixture(data_proxy, remote):
 def test_metadata_proxy_fixture(metadata_proxy):
     assert isinstance(metadata_proxy, MetadataProxySimulator)
     assert metadata_proxy.address[1] > 0
+
+
+def test_a_fixed_port_is_reusable_right_after_a_run(remote):
+    with DataProxySimulator(timeout=T) as first:
+        port = first.address[1]
+        fake = remote(first.address, DPI_OK)
+        first.accept()
+        first.init()
+    assert fake.eof.wait(T)
+    # The connection of the first run is in TIME_WAIT on the simulator's side.
+    with DataProxySimulator(port=port, timeout=T) as second:
+        assert second.address[1] == port
