@@ -48,7 +48,7 @@ napoleon_use_rtype = False
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
 autodoc_typehints_description_target = "documented_params"
-autodoc_preserve_defaults = True
+autodoc_preserve_defaults = False
 autodoc_default_options = {
     "members": True,
     "show-inheritance": True,
