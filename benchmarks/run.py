@@ -294,8 +294,10 @@ def run_updates(sdk: Sdk, sizes: Sizes, producers: int) -> dict[str, float]:
     with Session(sdk, "data") as session:
         session.sink.subscribe_all(ITEMS)
         go = time.monotonic()
+        sink_cpu = time.process_time()
         session.worker.command("go", producers=producers, updates=total)
         stats = session.sink.receive_updates(total, UpdateStats())
+        sink_cpu = time.process_time() - sink_cpu
         result = session.worker.result()
     check_updates(stats, producers, per_producer)
     return {
@@ -303,6 +305,7 @@ def run_updates(sdk: Sdk, sizes: Sizes, producers: int) -> dict[str, float]:
         "cpu_us_per_update": result["cpu"] / total * 1e6,
         "system_us_per_update": result["system"] / total * 1e6,
         "switches_per_1k_updates": result["switches"] / total * 1000,
+        "sink_cpu_us_per_update": sink_cpu / total * 1e6,
         "peak_rss_mb": result["maxrss_kb"] / 1024,
         "produce_s": result["produce_wall"],
         "negotiated": float(session.sink.version.replace(".", "", 1)),
