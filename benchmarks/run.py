@@ -2,7 +2,7 @@
 
 Usage (from the repository root)::
 
-    python benchmarks/run.py            # full run: 5 repetitions, both SDKs (~10 min)
+    python benchmarks/run.py            # full run: 5 repetitions, both SDKs (~5 min)
     python benchmarks/run.py --quick    # 2 repetitions, smaller counts
     python benchmarks/run.py --smoke    # seconds, this package only, no network (CI)
     python benchmarks/run.py --sdk ours --scenario updates   # one part, one SDK
@@ -10,8 +10,11 @@ Usage (from the repository root)::
 This process plays the Proxy Adapter (``sink.py``, raw sockets on 127.0.0.1); the Remote
 Adapter runs in a child process (``adapter_worker.py``), one per SDK and scenario, with
 the same adapter code under both SDKs: this repository's package from the source tree
-(``PYTHONPATH``), and 1.3.1 from ``benchmarks/.venv-131``, a virtual environment this
-script creates with ``python -m venv`` and ``pip install lightstreamer-adapter==1.3.1``.
+(``PYTHONPATH``, in the empty venv ``benchmarks/.venv-ours``), and 1.3.1 from
+``benchmarks/.venv-131``, a virtual environment this script creates with
+``python -m venv`` and ``pip install lightstreamer-adapter==1.3.1``. A third column,
+``plain`` (``plain_server.py``), is no SDK: the cost of formatting each line with an
+f-string and writing it with ``sendall``, for reference.
 
 Scenarios:
 
@@ -45,7 +48,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -117,11 +120,6 @@ class Unavailable(Exception):
 # ---------------------------------------------------------------------- environments
 
 
-def base_python() -> str:
-    """The interpreter that venvs are made from (the base one, even inside a venv)."""
-    return sys.executable
-
-
 def bare_venv() -> Path:
     """``benchmarks/.venv-ours``: an empty venv (no pip, no network, a second or two).
 
@@ -132,7 +130,7 @@ def bare_venv() -> Path:
     python = VENV_OURS / "bin" / "python"
     if not python.exists():
         subprocess.run(
-            [base_python(), "-m", "venv", "--without-pip", "--clear", str(VENV_OURS)],
+            [sys.executable, "-m", "venv", "--without-pip", "--clear", str(VENV_OURS)],
             check=True,
         )
     return python
@@ -153,7 +151,7 @@ def v131() -> Sdk:
     python = VENV_131 / "bin" / "python"
     if not python.exists():
         print(f"creating {VENV_131} with lightstreamer-adapter==1.3.1 ...", flush=True)
-        subprocess.run([base_python(), "-m", "venv", "--clear", str(VENV_131)], check=True)
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(VENV_131)], check=True)
         subprocess.run(
             [str(python), "-m", "pip", "install", "--quiet", "lightstreamer-adapter==1.3.1"],
             check=True,
@@ -555,11 +553,11 @@ def main() -> int:
 
     sizes = SMOKE if args.smoke else QUICK if args.quick else FULL
     if args.producers:
-        sizes = Sizes(**{**sizes.__dict__, "producers": tuple(args.producers)})
+        sizes = replace(sizes, producers=tuple(args.producers))
     if args.scale != 1.0:
         counts = ("updates", "closed_pairs", "eos_pairs", "in_flight_total", "metadata_total")
         scaled = {name: int(getattr(sizes, name) * args.scale) for name in counts}
-        sizes = Sizes(**{**sizes.__dict__, **scaled})
+        sizes = replace(sizes, **scaled)
     reps = args.reps or (1 if args.smoke else 2 if args.quick else 5)
     scenarios = args.scenario or ["updates", "requests", "metadata", "stall"]
     sdk_names = (
