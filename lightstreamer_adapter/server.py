@@ -15,16 +15,18 @@ from __future__ import annotations
 
 import functools
 import socket
-import ssl
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._threading.base import ExceptionHandler, Server
 from ._threading.data_server import DataProviderServer
 from ._threading.metadata_server import MetadataProviderServer
 from ._threading.transport import DEFAULT_CONNECT_TIMEOUT, open_connection
 from .protocol.errors import CloseRequestedError, RemotingException
+
+if TYPE_CHECKING:
+    import ssl
 
 __all__ = ["DataProviderServer", "ExceptionHandler", "MetadataProviderServer", "Server"]
 

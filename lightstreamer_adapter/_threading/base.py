@@ -49,13 +49,12 @@ import logging
 import os
 import re
 import socket
-import ssl
 import sys
 import threading
 import time
 from abc import ABCMeta, abstractmethod
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..protocol.connection import ProtocolConnection
 from ..protocol.encode import encode_remote_message
@@ -101,6 +100,9 @@ from .transport import (
     open_connection,
     requests_debug_enabled,
 )
+
+if TYPE_CHECKING:
+    import ssl
 
 __all__ = ["DEFAULT_CLOSE_TIMEOUT", "ExceptionHandler", "Server"]
 

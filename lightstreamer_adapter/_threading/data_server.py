@@ -16,11 +16,10 @@ where the subscription id is checked again so that no event can follow the ``USB
 from __future__ import annotations
 
 import socket
-import ssl
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from .. import DATA_PROVIDER_LOGGER
 from ..interfaces.data import (
@@ -54,6 +53,9 @@ from ..protocol.versions import LATEST
 from .base import DEFAULT_CLOSE_TIMEOUT, Server, safe_before_init
 from .pool import SerialQueue
 from .transport import DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_PENDING_BYTES, DEFAULT_SEND_TIMEOUT
+
+if TYPE_CHECKING:
+    import ssl
 
 __all__ = ["DataProviderServer"]
 

@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import logging
 import socket
-import ssl
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, InvalidStateError
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .. import METADATA_PROVIDER_LOGGER
 from .._metadata_requests import handle_request, ordering_key
@@ -50,6 +49,9 @@ from ..protocol.versions import LATEST, ProtocolVersion
 from .base import DEFAULT_CLOSE_TIMEOUT, Server
 from .pool import SerialQueue
 from .transport import DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_PENDING_BYTES, DEFAULT_SEND_TIMEOUT
+
+if TYPE_CHECKING:
+    import ssl
 
 __all__ = ["ControlRequestError", "MetadataProviderServer"]
 

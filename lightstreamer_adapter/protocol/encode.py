@@ -693,7 +693,24 @@ def encode_remote_message(message: RemoteMessage, version: ProtocolVersion = LAT
     encoder = _REMOTE_ENCODERS.get(type(message))
     if encoder is None:
         raise TypeError(f"Not a message sent by a Remote Adapter: {message!r}")
-    return encoder(message, version)
+    line = encoder(message, version)
+    _check_utf8(line)
+    return line
+
+
+def _check_utf8(line: str) -> None:
+    # The Smart encoder leaves characters raw for speed, so a lone surrogate from adapter
+    # code (e.g. "a\ud800") would only fail when the writer encodes its whole batch,
+    # failing the connection. Replies are not the hot path: check them here so that the
+    # caller can answer with an error reply instead. Updates are checked by the writer.
+    if not line.isascii():
+        try:
+            line.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise LocalProtocolError(
+                f"a value holds a character that UTF-8 cannot carry (a lone surrogate "
+                f"at position {exc.start}): {line[:80]!r}"
+            ) from None
 
 
 # --------------------------------------------------------------------------------------
