@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._threading.base import ExceptionHandler, Server
 from ._threading.data_server import DataProviderServer
-from ._threading.metadata_server import MetadataProviderServer
+from ._threading.metadata_server import ControlRequestError, MetadataProviderServer
 from ._threading.transport import DEFAULT_CONNECT_TIMEOUT, open_connection
 from .protocol.errors import CloseRequestedError, RemotingException
 
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["DataProviderServer", "ExceptionHandler", "MetadataProviderServer", "Server"]
 
 # Not in __all__ (as in 1.3.1), but importable from here.
-_EXTRA = (CloseRequestedError, RemotingException)
+_EXTRA = (CloseRequestedError, ControlRequestError, RemotingException)
 
 
 def notify(function: Callable[..., str]) -> Callable[..., str]:

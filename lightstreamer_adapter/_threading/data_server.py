@@ -77,7 +77,8 @@ class DataProviderServer(Server, ItemEventListener):
         adapter: The Data Adapter.
         address: ``(host, port)`` of the Proxy Data Adapter's ``request_reply_port``
             (IPv4 or IPv6 host name or address).
-        name: Name used in logs and thread names; ``"#<n>"`` by default.
+        name: Name used in log messages; ``"#<n>"`` by default (threads are named by
+            role and the server number, e.g. ``ls-data-reader-<n>``).
         keep_alive: Keepalive interval in seconds: ``None`` lets the Proxy decide
             (10 s if it asks for nothing), a positive number is the longest silence
             wanted, ``0`` or less disables keepalives unless the Proxy requires them.
