@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -24,3 +25,31 @@ def scaled(seconds: float = 5.0) -> float:
 def timeout() -> Callable[[float], float]:
     """Return :func:`scaled`: ``timeout(5)`` is five seconds times the scale."""
     return scaled
+
+
+_PROCESS_EXITS: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def _no_process_exit(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
+    """Keep the default I/O-error handling (which ends the process) from ending pytest.
+
+    Tests of that handling run it in a subprocess. Anywhere else, a server whose
+    connection fails is closed instead, and the event is listed at the end of the run.
+    Folders whose conftest patches the same method (to assert on it) take precedence.
+    """
+    from lightstreamer_adapter._threading.base import Server
+
+    def record(self: Server, exception: BaseException) -> None:
+        _PROCESS_EXITS.append(f"{request.node.nodeid}: {exception!r}")
+        self.close()
+
+    monkeypatch.setattr(Server, "_terminate_process", record)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """List the servers whose default handling would have ended the process."""
+    if _PROCESS_EXITS:
+        terminalreporter.section("default I/O-error handling triggered (process kept)")
+        for line in _PROCESS_EXITS:
+            terminalreporter.write_line(line)

@@ -726,7 +726,11 @@ class ProxySimulator:
         return conn
 
     def _grace(self) -> float:
-        return min(self.timeout, 1.0)
+        # How long a CLOSE waits for the adapter to close its side. Generous on purpose:
+        # closing ours first while the adapter still writes would reset the connection,
+        # which can destroy the CLOSE before the adapter reads it (then a server with the
+        # default error handling ends its process). A conforming adapter closes at once.
+        return self.timeout
 
     def _end(self, conn: Connection, deadline: float) -> None:
         """Close a connection as a Proxy that shuts down: ``CLOSE`` first when allowed.
