@@ -169,7 +169,14 @@ def ordering_key(request: Request) -> str | None:
 # Return value coercion
 
 
+# Iterating the Mode enum runs Python code on every request; a tuple does not.
+_MODES = tuple(Mode)
+
+
 def _as_float(adapter_method: str, value: object) -> float:
+    # The exact-type test first: the ABC check below is slow and the common case is float.
+    if type(value) is float and math.isfinite(value):
+        return value
     # bool is an int, but True kbit/s is a bug, not a bandwidth.
     if not isinstance(value, bool) and isinstance(value, (Real, Decimal)):
         result = float(value)
@@ -179,6 +186,8 @@ def _as_float(adapter_method: str, value: object) -> float:
 
 
 def _as_int(adapter_method: str, value: object) -> int:
+    if type(value) is int and _INT_MIN <= value <= _INT_MAX:
+        return value
     result: int | None = None
     if isinstance(value, bool):
         result = None
@@ -283,7 +292,7 @@ def _get_item_data(
     for item in request.items:
         # Call order per item: modes R, M, D, C, then length, then frequency (§5.18).
         name: Any = item
-        modes = tuple(mode for mode in Mode if adapter.mode_may_be_allowed(name, mode))
+        modes = tuple(mode for mode in _MODES if adapter.mode_may_be_allowed(name, mode))
         length = _as_int(
             "get_distinct_snapshot_length", adapter.get_distinct_snapshot_length(name)
         )
@@ -299,7 +308,7 @@ def _get_user_item_data(
     user = request.user
     for item in request.items:
         name: Any = item
-        modes = tuple(mode for mode in Mode if adapter.ismode_allowed(user, name, mode))
+        modes = tuple(mode for mode in _MODES if adapter.ismode_allowed(user, name, mode))
         size = _as_int("get_allowed_buffer_size", adapter.get_allowed_buffer_size(user, name))
         frequency = _as_float(
             "get_allowed_max_item_frequency", adapter.get_allowed_max_item_frequency(user, name)
