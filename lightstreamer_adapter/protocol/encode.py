@@ -373,6 +373,14 @@ def encode_update(
     return f"{timestamp}|UD3|S|{head}|B|{flag}\r\n"
 
 
+def _item_notification(
+    timestamp: str, verb: str, item: str, subscription_id: str, version: ProtocolVersion
+) -> str:
+    # EOS and CLS share their layout: <ts>|<verb>|S|<item>|S|<sub id> (§5.10, §5.11).
+    encode = _codec(version)
+    return _line([timestamp, verb, "S", encode(item), "S", encode(subscription_id)])
+
+
 def encode_end_of_snapshot(
     timestamp: str, item: str, subscription_id: str, version: ProtocolVersion
 ) -> str:
@@ -387,8 +395,7 @@ def encode_end_of_snapshot(
     Returns:
         The line, ``"\\r\\n"`` included.
     """
-    encode = _codec(version)
-    return _line([timestamp, "EOS", "S", encode(item), "S", encode(subscription_id)])
+    return _item_notification(timestamp, "EOS", item, subscription_id, version)
 
 
 def encode_clear_snapshot(
@@ -405,8 +412,7 @@ def encode_clear_snapshot(
     Returns:
         The line, ``"\\r\\n"`` included.
     """
-    encode = _codec(version)
-    return _line([timestamp, "CLS", "S", encode(item), "S", encode(subscription_id)])
+    return _item_notification(timestamp, "CLS", item, subscription_id, version)
 
 
 def encode_field_diff_order(
