@@ -20,6 +20,7 @@ CRLF = "\r\n"
 DEFAULT_MAX_LINE_LENGTH = 1 << 20
 
 _BOM = b"\xef\xbb\xbf"
+_TERMINATORS = (b"\n", b"\r")
 
 
 class LineTooLongError(RemoteProtocolError):
@@ -88,6 +89,13 @@ class LineBuffer:
                 return
             self._discarding = False
             data = data[end:]
+        elif not self._pending and not self._at_stream_start and data.endswith(_TERMINATORS):
+            # The usual read: whole lines and nothing pending. Split them right away,
+            # without the copy into the pending buffer (ARI-PROTOCOL.md §1.9: CR, LF and
+            # CR LF all end a line, exactly the boundaries of bytes.splitlines).
+            lines = data.splitlines()
+            self._lines.extend(lines if b"" not in lines else filter(None, lines))
+            return
         self._pending += data
 
     def next_line(self) -> bytes | None:
@@ -100,10 +108,13 @@ class LineBuffer:
             LineTooLongError: The next line exceeds the limit; it is discarded and the
                 following call continues with the line after it.
         """
-        if not self._lines:
+        lines = self._lines
+        if not lines:
+            if not self._pending:
+                return None  # the usual end of a read: nothing buffered at all
             self._split()
-        if self._lines:
-            line = self._lines.popleft()
+        if lines:
+            line = lines.popleft()
             if len(line) > self._max_line_length:
                 raise LineTooLongError(self._max_line_length)
             return line
@@ -137,10 +148,9 @@ class LineBuffer:
         del pending[: end + 1]
         self._scanned = len(pending)
         # A lone CR is a terminator too (ARI-PROTOCOL.md §1.9): a raw CR cannot occur
-        # inside a packet in either string encoding. CR LF yields an empty line, skipped.
-        self._lines.extend(
-            line for line in complete.replace(b"\r", b"\n").split(b"\n") if line
-        )
+        # inside a packet in either string encoding. bytes.splitlines splits on CR, LF
+        # and CR LF; empty lines (e.g. a CR LF split between reads) are skipped.
+        self._lines.extend(filter(None, complete.splitlines()))
 
 
 def _first_terminator(data: bytes) -> int:
