@@ -34,7 +34,7 @@ from .errors import LocalProtocolError, RemoteProtocolError, UnknownMethodError
 from .framing import DEFAULT_MAX_LINE_LENGTH, LineBuffer
 from .messages import DataInitRequest, MetadataInitRequest, ProxyMessage, RemoteMessage
 from .negotiation import Negotiated, Refused, Side, negotiate_version
-from .parse import parse_proxy_line
+from .parse import _parse_proxy_tokens, parse_proxy_line
 from .versions import LATEST, ProtocolVersion
 
 __all__ = ["ProtocolConnection"]
@@ -79,6 +79,9 @@ class ProtocolConnection:
         self._lines = LineBuffer(max_line_length)
         self._version: ProtocolVersion | None = None
         self._init_received = False
+        # The methods parsed at once, without the init gate: this side's requests but
+        # the init request, once accept_init has been called.
+        self._open_methods: frozenset[str] = frozenset()
         if side is Side.DATA:
             self._methods, self._other_methods = _DATA_METHODS, _METADATA_METHODS
             self._init_method = "DPI"
@@ -135,6 +138,17 @@ class ProtocolConnection:
             text = line.decode("utf-8")
         except UnicodeDecodeError:
             return parse_proxy_line(line)  # raises the decoding error with its context
+        tokens = text.split("|")
+        version = self._version
+        if (
+            version is not None
+            and len(tokens) > 1
+            and tokens[1] in self._open_methods
+            and tokens[0]
+        ):
+            # A request after init (§2.8 step 6), the usual line: the gate below would let
+            # it through; the line is split once, here.
+            return _parse_proxy_tokens(text, tokens, version)
         rid, separator, rest = text.partition("|")
         method = rest.partition("|")[0]
         if not separator or not rid or not method or method == "CLOSE":
@@ -210,6 +224,7 @@ class ProtocolConnection:
             )
         self._version = version
         self._init_received = True
+        self._open_methods = self._methods - {self._init_method}
 
     def encode(self, message: RemoteMessage) -> str:
         """Encode a message to send, at the negotiated version (:data:`LATEST` before).

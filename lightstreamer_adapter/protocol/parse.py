@@ -35,7 +35,7 @@ Choices where the protocol is silent (ARI-PROTOCOL.md marks them [INFERRED]):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from typing import TypeVar
 
 from ..interfaces.metadata import (
@@ -48,6 +48,8 @@ from ..interfaces.metadata import (
 )
 from .errors import RemoteProtocolError, UnknownMethodError
 from .fields import (
+    EMPTY,
+    NULL,
     decode_bool,
     decode_bytes_base64,
     decode_diff_algorithms,
@@ -108,6 +110,7 @@ from .messages import (
     UnsubscribeRequest,
     Update,
     VoidReply,
+    _fast_new,
 )
 from .versions import LATEST, ProtocolVersion
 
@@ -562,6 +565,143 @@ _PROXY_PARSERS: dict[str, _ProxyParser] = {
 
 
 # --------------------------------------------------------------------------------------
+# Proxy -> Remote, fast paths (issue 6: the CPU per request)
+#
+# Most requests carry only ``S|<value>`` arguments, and their values hold no escape: a
+# line without "%" (and without "+" in the BC encoding) decodes every value to itself,
+# but "#" (null) and "$" (empty), §3.3. For those lines the functions below build the
+# message straight from the tokens, without the _Args cursor, the per-value decoder
+# calls and the dataclass __init__ (together about half of the parse time, timeit).
+# When a line has any other shape they return None and the general parsers above run,
+# which also write the error messages; test_parse.py checks that both agree.
+
+_Values = Sequence[str | None]
+_FastParser = Callable[[list[str]], ProxyMessage | None]
+
+_plain_value = {NULL: None, EMPTY: ""}.get
+_new_subscribe = _fast_new(SubscribeRequest)
+_new_unsubscribe = _fast_new(UnsubscribeRequest)
+_new_notify_user = _fast_new(NotifyUserRequest)
+_new_notify_user_auth = _fast_new(NotifyUserWithPrincipalRequest)
+_new_get_items = _fast_new(GetItemsRequest)
+_new_get_schema = _fast_new(GetSchemaRequest)
+_new_get_item_data = _fast_new(GetItemDataRequest)
+_new_get_user_item_data = _fast_new(GetUserItemDataRequest)
+_new_notify_user_message = _fast_new(NotifyUserMessageRequest)
+_new_notify_session_close = _fast_new(NotifySessionCloseRequest)
+
+
+def _plain_strings(tokens: list[str]) -> _Values | None:
+    """The values of ``<id>|<method>|S|<value>|...``, or ``None`` for another shape.
+
+    Only for a line with no empty token and no escape (see above).
+    """
+    types = tokens[2::2]
+    if len(tokens) & 1 or types.count("S") != len(types):
+        return None
+    values = tokens[3::2]
+    if NULL in values or EMPTY in values:  # rare: skip the map otherwise
+        return list(map(_plain_value, values, values))
+    return values
+
+
+def _plain_pairs(values: _Values, start: int) -> dict[str, str | None] | None:
+    """The name/value pairs of ``values[start:]``; ``None`` for an odd count, a null name
+    or fewer than ``start`` values."""
+    if len(values) < start or (len(values) - start) & 1 or None in values[start::2]:
+        return None
+    # Name, value, name, value...: zip pairs the elements of one iterator two by two (the
+    # count is even, so strict=True is not needed; it costs more than the whole dict).
+    # A repeated name keeps its first position and its last value, as _Args.pairs does.
+    pairs = iter(values[start:])
+    return dict(zip(pairs, pairs))  # type: ignore[arg-type]  # noqa: B905
+
+
+def _fast_item_request(new: Callable[[str, str], ProxyMessage]) -> _FastParser:
+    def parse(tokens: list[str]) -> ProxyMessage | None:
+        # SUB and USB: exactly S|<item>, the item not null (the empty item "$" is legal).
+        if len(tokens) != 4 or tokens[2] != "S" or tokens[3] == NULL:
+            return None
+        item = tokens[3]
+        return new(tokens[0], "" if item == EMPTY else item)
+
+    return parse
+
+
+def _f_notify_user(tokens: list[str]) -> ProxyMessage | None:
+    values = _plain_strings(tokens)
+    if values is None or (headers := _plain_pairs(values, 2)) is None:
+        return None
+    return _new_notify_user(tokens[0], values[0], values[1], headers)
+
+
+def _f_notify_user_auth(tokens: list[str]) -> ProxyMessage | None:
+    values = _plain_strings(tokens)
+    if values is None or (headers := _plain_pairs(values, 3)) is None:
+        return None
+    return _new_notify_user_auth(tokens[0], values[0], values[1], values[2], headers)
+
+
+def _f_get_items(tokens: list[str]) -> ProxyMessage | None:
+    values = _plain_strings(tokens)
+    if values is None or len(values) != 3:
+        return None
+    user, group, session_id = values  # wire order (§5.16)
+    return _new_get_items(tokens[0], user, group, session_id)
+
+
+def _f_get_schema(tokens: list[str]) -> ProxyMessage | None:
+    values = _plain_strings(tokens)
+    if values is None or len(values) != 4:
+        return None
+    user, group, schema, session_id = values
+    return _new_get_schema(tokens[0], user, group, schema, session_id)
+
+
+def _f_get_item_data(tokens: list[str]) -> ProxyMessage | None:
+    values = _plain_strings(tokens)
+    if values is None:
+        return None
+    return _new_get_item_data(tokens[0], tuple(values))
+
+
+def _f_get_user_item_data(tokens: list[str]) -> ProxyMessage | None:
+    values = _plain_strings(tokens)
+    if values is None or not values:
+        return None
+    return _new_get_user_item_data(tokens[0], values[0], tuple(values[1:]))
+
+
+def _f_notify_user_message(tokens: list[str]) -> ProxyMessage | None:
+    values = _plain_strings(tokens)
+    if values is None or len(values) != 3:
+        return None
+    user, session_id, message = values
+    return _new_notify_user_message(tokens[0], user, session_id, message)
+
+
+def _f_notify_session_close(tokens: list[str]) -> ProxyMessage | None:
+    values = _plain_strings(tokens)
+    if values is None or len(values) != 1:
+        return None
+    return _new_notify_session_close(tokens[0], values[0])
+
+
+_FAST_PROXY_PARSERS: dict[str, _FastParser] = {
+    "SUB": _fast_item_request(_new_subscribe),
+    "USB": _fast_item_request(_new_unsubscribe),
+    "NUS": _f_notify_user,
+    "NUA": _f_notify_user_auth,
+    "GIS": _f_get_items,
+    "GSC": _f_get_schema,
+    "GIT": _f_get_item_data,
+    "GUI": _f_get_user_item_data,
+    "NUM": _f_notify_user_message,
+    "NSC": _f_notify_session_close,
+}
+
+
+# --------------------------------------------------------------------------------------
 # Remote -> Proxy
 
 
@@ -831,42 +971,65 @@ def _as_text(line: bytes | str) -> str:
         ) from exc
 
 
-def _parse(
-    line: bytes | str,
-    version: ProtocolVersion,
-    parsers: dict[str, Callable[[str, _Args], _T]],
-    direction: str,
-) -> _T | Keepalive:
+def _split(line: bytes | str) -> tuple[str, list[str] | None]:
+    """The text of a line and its tokens (at least two); ``None`` for ``KEEPALIVE``."""
     text = _as_text(line)
     if text == "KEEPALIVE":
-        return Keepalive()
+        return text, None
     tokens = text.split("|")
     if len(tokens) < 2:
         raise RemoteProtocolError(
             "Malformed line: fewer than two '|'-separated tokens (id and method)", line=text
         )
-    rid = tokens[0] or None
-    method = tokens[1] or None
+    return text, tokens
+
+
+def _parse_tokens(
+    text: str,
+    tokens: list[str],
+    version: ProtocolVersion,
+    parsers: dict[str, Callable[[str, _Args], _T]],
+    direction: str,
+) -> _T:
+    """Parse a line split on "|" into at least two tokens, with the general parsers."""
     if "" in tokens:
         # An empty string travels as "$" (§3.2): "||" never occurs in valid traffic (§2.1).
         raise RemoteProtocolError(
             f"Malformed line: empty token at position {tokens.index('')}",
-            request_id=rid,
-            method=method,
+            request_id=tokens[0] or None,
+            method=tokens[1] or None,
             line=text,
         )
     parser = parsers.get(tokens[1])
     if parser is None:
         raise UnknownMethodError(
             f"Unknown method {tokens[1]!r} for a line sent by the {direction}",
-            request_id=rid,
-            method=method,
+            request_id=tokens[0],
+            method=tokens[1],
             line=text,
         )
     try:
         return parser(tokens[0], _Args(tokens, string_codec(version)[1], version))
     except RemoteProtocolError as err:
-        raise err.with_context(request_id=rid, method=method, line=text) from None
+        raise err.with_context(request_id=tokens[0], method=tokens[1], line=text) from None
+
+
+def _parse_proxy_tokens(text: str, tokens: list[str], version: ProtocolVersion) -> ProxyMessage:
+    """:func:`parse_proxy_line` for a line already split into at least two tokens, so
+    that :class:`~.connection.ProtocolConnection` splits each line only once."""
+    fast = _FAST_PROXY_PARSERS.get(tokens[1])
+    # "+" is a space in the BC encoding only; it is tested before smart_encoding, which is
+    # the costlier test (a property).
+    if (
+        fast is not None
+        and "%" not in text
+        and "" not in tokens
+        and ("+" not in text or version.smart_encoding)
+    ):
+        message = fast(tokens)
+        if message is not None:
+            return message
+    return _parse_tokens(text, tokens, version, _PROXY_PARSERS, "Proxy Adapter")
 
 
 def parse_proxy_line(line: bytes | str, version: ProtocolVersion = LATEST) -> ProxyMessage:
@@ -890,7 +1053,10 @@ def parse_proxy_line(line: bytes | str, version: ProtocolVersion = LATEST) -> Pr
             ``line`` filled in when they could be read), including ``CLOSE`` with an id
             other than ``0``.
     """
-    return _parse(line, version, _PROXY_PARSERS, "Proxy Adapter")
+    text, tokens = _split(line)
+    if tokens is None:
+        return Keepalive()
+    return _parse_proxy_tokens(text, tokens, version)
 
 
 def parse_remote_line(line: bytes | str, version: ProtocolVersion = LATEST) -> RemoteMessage:
@@ -913,4 +1079,7 @@ def parse_remote_line(line: bytes | str, version: ProtocolVersion = LATEST) -> R
         RemoteProtocolError: A malformed line, or one that breaks the rules of the
             version (e.g. ``DFD`` on ARI 1.8, an error subtype the method does not allow).
     """
-    return _parse(line, version, _REMOTE_PARSERS, "Remote Adapter")
+    text, tokens = _split(line)
+    if tokens is None:
+        return Keepalive()
+    return _parse_tokens(text, tokens, version, _REMOTE_PARSERS, "Remote Adapter")

@@ -14,6 +14,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from vectors import ALL_VERSIONS, BAD_LINES, PROXY, VECTORS
@@ -84,7 +85,10 @@ from lightstreamer_adapter.protocol.messages import (
 )
 from lightstreamer_adapter.protocol.negotiation import Side
 from lightstreamer_adapter.protocol.parse import (
+    _FAST_PROXY_PARSERS,
+    _PROXY_PARSERS,
     ALLOWED_ERROR_KINDS,
+    _parse_tokens,
     parse_proxy_line,
     parse_remote_line,
 )
@@ -449,3 +453,65 @@ def test_connection_never_fails_otherwise(
                 continue
         else:
             raise AssertionError("next_message() never returned None")
+
+
+# ---------------------------------------------------------------------- parse fast paths
+
+_FAST_VALUES = ["#", "$", "a", "b c", "+", "a+b", "%41", "%", "%2", "S", "é", ""]
+_PLAIN_VALUES = ["#", "$", "a", "b c", "S", "é", "x y z"]
+
+
+def fast_path_lines(method: str) -> Strategy:
+    """Lines of a method that has a parse fast path: mostly ``S|<plain value>``
+    arguments, the shape of the fast paths, with an odd token one time in three."""
+
+    @st.composite
+    def lines(draw: Callable[[Strategy], Any]) -> str:
+        tokens = ["I1", method]
+        for _ in range(draw(st.integers(0, 6))):
+            tokens += ("S", draw(st.sampled_from(_PLAIN_VALUES)))
+        if draw(st.integers(0, 2)) == 0:
+            position = draw(st.integers(2, len(tokens)))
+            tokens.insert(position, draw(st.sampled_from([*_FAST_VALUES, "I", "E"])))
+        return "|".join(tokens)
+
+    return lines()
+
+
+def _outcome(parse: Callable[[], object]) -> object:
+    try:
+        return parse()
+    except RemoteProtocolError as err:
+        return (type(err), str(err), err.request_id, err.method, err.line)
+
+
+def _check_fast_path(line: str, version: ProtocolVersion) -> None:
+    # parse.py builds the frequent requests straight from the tokens when it can; it must
+    # give what the general _Args parsers give, errors included.
+    tokens = line.split("|")
+    if len(tokens) < 2 or line == "KEEPALIVE":
+        return
+    general = _outcome(lambda: _parse_tokens(line, tokens, version, _PROXY_PARSERS, "Proxy"))
+    fast = _outcome(lambda: parse_proxy_line(line, version))
+    if isinstance(general, tuple):  # the direction appears in the unknown-method text
+        assert isinstance(fast, tuple)
+        assert fast[0] is general[0]
+        assert fast[2:] == general[2:]
+    else:
+        assert fast == general
+
+
+@pytest.mark.parametrize("method", sorted(_FAST_PROXY_PARSERS))
+def test_parse_fast_paths_agree_with_the_general_parsers(method: str) -> None:
+    @SETTINGS
+    @given(fast_path_lines(method), versions)
+    def check(line: str, version: ProtocolVersion) -> None:
+        _check_fast_path(line, version)
+
+    check()
+
+
+@SETTINGS
+@given(mutated_lines(), versions)
+def test_parse_fast_paths_agree_on_mutated_vectors(line: str, version: ProtocolVersion) -> None:
+    _check_fast_path(line, version)
