@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from abc import ABCMeta, abstractmethod
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Future
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    # Only in annotations: concurrent.futures stays out of a Data Adapter process.
+    from concurrent.futures import Future
 
 __all__ = [
     "AccessError",
