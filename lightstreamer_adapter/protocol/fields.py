@@ -62,6 +62,8 @@ NULL = "#"
 #: The token of an empty value (types ``S``, ``M``, ``F``, ``Y``; ARI-PROTOCOL.md §3.2).
 EMPTY = "$"
 
+_isfinite = math.isfinite
+
 _INT_MIN = -(1 << 31)
 _INT_MAX = (1 << 31) - 1
 _LONG_MIN = -(1 << 63)
@@ -344,6 +346,8 @@ def encode_int(value: int) -> str:
     Raises:
         LocalProtocolError: A non-int (convert before calling) or a value out of range.
     """
+    if type(value) is int and _INT_MIN <= value <= _INT_MAX:  # the usual case, inline
+        return str(value)
     return _encode_integer(value, _INT_MIN, _INT_MAX, "a 32-bit integer")
 
 
@@ -409,6 +413,8 @@ def encode_double(value: float) -> str:
         LocalProtocolError: NaN, an infinity, an int too large for a double, or a value
             that is not a float or an int.
     """
+    if type(value) is float and _isfinite(value):  # the usual case first
+        return repr(value)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise LocalProtocolError(f"Cannot send {value!r} as a double: it is not a number")
     try:
@@ -455,6 +461,11 @@ def decode_double(token: str) -> float:
 # The order in which the reference SDKs list allowed modes (ARI-PROTOCOL.md §3.6).
 _MODE_ORDER = (Mode.RAW, Mode.MERGE, Mode.DISTINCT, Mode.COMMAND)
 _MODE_BY_LETTER = {mode.value: mode for mode in Mode}
+_ALL_MODES_TOKEN = "RMDC"
+# The tokens of every set of modes: the letters in the order R M D C, each once.
+_ORDERED_MODE_TOKENS = frozenset(
+    "".join(letter for bit, letter in enumerate("RMDC") if mask >> bit & 1) for mask in range(16)
+)
 _DIFF_BY_LETTER = {algorithm.value: algorithm for algorithm in DiffAlgorithm}
 
 
@@ -473,6 +484,16 @@ def encode_modes(modes: Iterable[Mode] | None) -> str:
     """
     if modes is None:
         return NULL
+    if type(modes) is tuple:
+        # Fast paths for a tuple already in R M D C order without repeats, what the
+        # Metadata handlers build: set and dict lookups would hash the modes with
+        # Enum.__hash__, which is Python code, and Mode.value is a Python property;
+        # _value_ is the plain attribute behind it (enum's documented "sunder" name).
+        if modes == _MODE_ORDER:  # every mode, the library default: compared by identity
+            return _ALL_MODES_TOKEN
+        letters = "".join([mode._value_ for mode in modes if type(mode) is Mode])
+        if len(letters) == len(modes) and letters in _ORDERED_MODE_TOKENS:
+            return letters or EMPTY
     chosen: set[Mode] = set()
     for mode in modes:
         if not isinstance(mode, Mode):

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from lightstreamer_adapter.interfaces.data import DiffAlgorithm
 from lightstreamer_adapter.interfaces.metadata import Mode, MpnPlatformType
-from lightstreamer_adapter.protocol.errors import RemoteProtocolError
+from lightstreamer_adapter.protocol.errors import LocalProtocolError, RemoteProtocolError
 from lightstreamer_adapter.protocol.fields import (
     bytes_as_string,
     decode_bool,
@@ -128,6 +128,24 @@ def test_modes_round_trip(modes: list[Mode] | None) -> None:
     else:
         order = [Mode.RAW, Mode.MERGE, Mode.DISTINCT, Mode.COMMAND]
         assert decoded == tuple(mode for mode in order if mode in modes)
+
+
+def _modes_outcome(modes: object) -> object:
+    try:
+        return encode_modes(modes)  # type: ignore[arg-type]
+    except LocalProtocolError as err:
+        return str(err)
+
+
+@relaxed
+@given(
+    modes=st.lists(
+        st.sampled_from(Mode) | st.sampled_from([*DiffAlgorithm, "R", "M", 1]), max_size=6
+    )
+)
+def test_modes_tuple_fast_path_agrees(modes: list[object]) -> None:
+    # encode_modes reads a tuple without hashing the modes; a list takes the general path.
+    assert _modes_outcome(tuple(modes)) == _modes_outcome(modes)
 
 
 @relaxed

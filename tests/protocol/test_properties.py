@@ -359,6 +359,47 @@ def test_update_fast_path_agrees_with_the_smart_encoder(
                                                   values)  # fmt: skip
 
 
+_PLAIN_NAMES = ["ab", "a b", "é€", "S1"]
+_SPECIAL_NAMES = ["#", "$", "", "S", "a+b", "5%", "x|y", "c\r", "d\n", "|S|"]
+
+
+@pytest.mark.parametrize("other", [*_SPECIAL_NAMES, None])
+@pytest.mark.parametrize("position", [0, 1, 2])
+def test_names_reply_fast_path_each_special_name(other: str | None, position: int) -> None:
+    names = ["ab", "a b"]
+    names.insert(position, other)
+    _check_names_reply("I1", tuple(names))
+
+
+@st.composite
+def reply_names(draw: Callable[[Strategy], Any]) -> tuple[str | None, ...]:
+    """Names the Smart encoding writes as they are, with one other name half the time."""
+    names = draw(st.lists(st.sampled_from(_PLAIN_NAMES), max_size=4))
+    if draw(st.booleans()):
+        other = draw(st.sampled_from(_SPECIAL_NAMES) | tricky_texts | st.none())
+        names.insert(draw(st.integers(0, len(names))), other)
+    return tuple(names)
+
+
+@SETTINGS
+@given(ids, reply_names())
+def test_names_reply_fast_path_agrees_with_the_smart_encoder(
+    request_id: str, names: tuple[str | None, ...]
+) -> None:
+    _check_names_reply(request_id, names)
+
+
+def _check_names_reply(request_id: str, names: tuple[str | None, ...]) -> None:
+    # GIS/GSC replies join plain names at once instead of encoding them one at a time.
+    expected = "".join(f"|S|{encode_string_smart(name)}" for name in names)
+    assert encode_remote_message(GetItemsReply(request_id, names), V1_9_1) == (
+        f"{request_id}|GIS{expected}\r\n"
+    )
+    assert encode_remote_message(GetSchemaReply(request_id, names), V1_9_1) == (
+        f"{request_id}|GSC{expected}\r\n"
+    )
+
+
 # ---------------------------------------------------------------------- fuzzing
 
 _PARSERS = (parse_proxy_line, parse_remote_line)
