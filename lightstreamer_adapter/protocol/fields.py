@@ -461,10 +461,11 @@ def decode_double(token: str) -> float:
 # The order in which the reference SDKs list allowed modes (ARI-PROTOCOL.md §3.6).
 _MODE_ORDER = (Mode.RAW, Mode.MERGE, Mode.DISTINCT, Mode.COMMAND)
 _MODE_BY_LETTER = {mode.value: mode for mode in Mode}
-_ALL_MODES_TOKEN = "RMDC"
+_ALL_MODES_TOKEN = "".join(mode.value for mode in _MODE_ORDER)  # "RMDC"
 # The tokens of every set of modes: the letters in the order R M D C, each once.
 _ORDERED_MODE_TOKENS = frozenset(
-    "".join(letter for bit, letter in enumerate("RMDC") if mask >> bit & 1) for mask in range(16)
+    "".join(letter for bit, letter in enumerate(_ALL_MODES_TOKEN) if mask >> bit & 1)
+    for mask in range(1 << len(_MODE_ORDER))
 )
 _DIFF_BY_LETTER = {algorithm.value: algorithm for algorithm in DiffAlgorithm}
 
