@@ -53,7 +53,7 @@ import sys
 import threading
 import time
 from abc import ABCMeta, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..protocol.connection import ProtocolConnection
@@ -90,6 +90,7 @@ from ..protocol.negotiation import (
     negotiate_version,
 )
 from ..protocol.versions import LATEST, ProtocolVersion
+from .inline import COOLDOWN, STALL_AFTER, InlineJob, InlineRunner
 from .pool import WorkerPool
 from .transport import (
     DEFAULT_CONNECT_TIMEOUT,
@@ -110,6 +111,8 @@ __all__ = ["DEFAULT_CLOSE_TIMEOUT", "ExceptionHandler", "Server"]
 DEFAULT_CLOSE_TIMEOUT = 5.0
 
 _SERVER_LOG = logging.getLogger("lightstreamer-adapter.server")
+#: Requests the reader runs before it lets their replies go (see Transport.cork).
+_INLINE_BATCH = 64
 _ADDRESS_3_TUPLE = (
     "Address tuple length longer than the expected 2; library upgrade without source code "
     "alignment?"
@@ -262,6 +265,9 @@ class Server(metaclass=ABCMeta):
         self._init_done = False
         self._transport: Transport | None = None
         self._pool: WorkerPool | None = None
+        #: Runs requests on the reader thread (None with a pool of one thread, which
+        #: keeps every adapter call on that one worker, strictly one at a time).
+        self._runner: InlineRunner | None = None
         self._conn = ProtocolConnection(self._SIDE)
         self._conn_lock = threading.Lock()
         self._recv_log_carry = bytearray()
@@ -404,6 +410,11 @@ class Server(metaclass=ABCMeta):
                 max_pending_bytes=self._max_pending_bytes,
                 keepalive=interval,
             )
+            runner = (
+                InlineRunner(f"{role}-watchdog-{self._index}", self._on_reader_stalled)
+                if self._thread_pool_size > 1
+                else None
+            )
             rac = RemoteCredentials.create(self._remote_user, self._remote_password)
             first_line = encode_remote_message(rac, LATEST)  # RAC is always BC (§3.4)
         except (OSError, TypeError, ValueError) as exc:
@@ -414,13 +425,18 @@ class Server(metaclass=ABCMeta):
                 raise RuntimeError(f"{type(self).__name__} {self._name} is closed")
             self._pool = pool
             self._transport = transport
+            self._runner = runner
         pool.start()
+        if runner is not None:
+            runner.start()
         try:
             transport.start(first_line)
         except OSError as exc:
-            pool.shutdown()
+            self._stop_workers()
             transport.close()
             pool.join(time.monotonic() + self._close_timeout)
+            if runner is not None:
+                runner.thread.join(self._close_timeout)
             raise self._INIT_ERROR("Caught an error during the initialization phase") from exc
 
     def close(self) -> None:
@@ -442,14 +458,18 @@ class Server(metaclass=ABCMeta):
         self._LOG.info("Closing %s Adapter server %s", self._ADAPTER_KIND, self._name)
         if transport is not None:
             transport.close()
-        if pool is not None:
-            pool.shutdown()
+        self._stop_workers()
         deadline = time.monotonic() + self._close_timeout
         done = True
         if transport is not None:
             done = transport.join(deadline) and done
         if pool is not None:
             done = pool.join(deadline) and done
+        runner = self._runner
+        if runner is not None and runner.thread is not threading.current_thread():
+            if runner.thread.ident is not None:
+                runner.thread.join(max(0.0, deadline - time.monotonic()))
+            done = done and not runner.thread.is_alive()
         if not done:
             alive = [t.name for t in self._threads() if t.is_alive()]
             alive = [n for n in alive if n != threading.current_thread().name]
@@ -507,12 +527,14 @@ class Server(metaclass=ABCMeta):
         """
 
     @abstractmethod
-    def _dispatch_request(self, request: Request) -> None:
+    def _dispatch_request(self, request: Request, inline: bool) -> InlineJob | None:
         """Handle one request of this side, in arrival order, after the init reply.
 
-        Runs on the reader thread (or on the worker that finished the init): it must
-        not block; submit the work to :attr:`_pool` (or a
-        :class:`~lightstreamer_adapter._threading.pool.SerialQueue`).
+        Runs on the reader thread (or on the worker that finished the init) and must
+        not block. With ``inline``, return the job that runs the request, which the
+        reader then runs itself (see inline.py), or ``None`` if the request waits behind
+        another of its key; without, submit the work to :attr:`_pool` (or a
+        :class:`~lightstreamer_adapter._threading.pool.SerialQueue`) and return ``None``.
         """
 
     def _on_proxy_reply(
@@ -603,7 +625,16 @@ class Server(metaclass=ABCMeta):
             threads.extend(self._transport.threads)
         if self._pool is not None:
             threads.extend(self._pool.threads)
+        if self._runner is not None:
+            threads.append(self._runner.thread)
         return threads
+
+    def _stop_workers(self) -> None:
+        """Let the pool and the watchdog end (does not wait)."""
+        if self._pool is not None:
+            self._pool.shutdown()
+        if self._runner is not None:
+            self._runner.stop()
 
     def _send_line(self, line: str) -> bool:
         """Queue one encoded line (ending in CR LF); ``False`` if it was dropped.
@@ -690,52 +721,112 @@ class Server(metaclass=ABCMeta):
     # ------------------------------------------------------------------ reading
 
     def _on_data(self, data: bytes) -> None:
-        # Reader thread. The lock only matters for on_received_request().
-        if requests_debug_enabled():
+        # Reader thread (or a caller of on_received_request()). Each message is parsed
+        # and dispatched under the connection lock, so that requests are dispatched in
+        # arrival order even when another thread takes over reading; a request run
+        # inline runs after the lock is released (its key is already claimed).
+        if data and requests_debug_enabled():
             log_received(data, self._recv_log_carry)
-        with self._conn_lock:
-            conn = self._conn
+        transport = self._transport
+        me = threading.current_thread()
+        reading = transport is not None and transport.reader is me
+        runner = self._runner if reading else None
+        conn = self._conn
+        conn_lock = self._conn_lock
+        with conn_lock:
             conn.receive_data(data)
-            while not self._stop_reading:
-                try:
-                    message = conn.next_message()
-                except UnknownMethodError as exc:
-                    self._LOG.warning("Server %s: discarding unknown request: %s", self._name, exc)
+        if transport is None or not reading:
+            transport = None
+        else:
+            transport.cork()
+        ran = 0
+        try:
+            while True:
+                with conn_lock:
+                    if self._stop_reading:
+                        return
+                    if transport is not None and transport.reader is not me:
+                        return  # another thread took over reading
+                    try:
+                        message = conn.next_message()
+                    except UnknownMethodError as exc:
+                        self._LOG.warning(
+                            "Server %s: discarding unknown request: %s", self._name, exc
+                        )
+                        continue
+                    except RemoteProtocolError as exc:
+                        self._on_malformed(exc)
+                        continue
+                    except Exception as exc:  # a bug in the core: report, do not loop
+                        self._report_exception(exc)
+                        return
+                    if message is None:
+                        return
+                    try:
+                        job = self._on_message(message, runner)
+                    except Exception as exc:
+                        self._report_exception(exc)
+                        continue
+                if job is None:
                     continue
-                except RemoteProtocolError as exc:
-                    self._on_malformed(exc)
-                    continue
-                except Exception as exc:  # a bug in the core: report, do not loop
-                    self._report_exception(exc)
-                    break
-                if message is None:
-                    break
+                assert runner is not None and transport is not None
                 try:
-                    self._on_message(message)
+                    runner.run(*job)
                 except Exception as exc:
                     self._report_exception(exc)
+                ran += 1
+                if ran % _INLINE_BATCH == 0:
+                    transport.uncork()  # do not hold long runs of replies back
+                    transport.cork()
+        finally:
+            if transport is not None:
+                transport.uncork()
 
-    def _on_message(self, message: object) -> None:
+    def _on_message(self, message: object, runner: InlineRunner | None) -> InlineJob | None:
         if isinstance(message, Keepalive):
-            return
+            return None
         if isinstance(message, CloseNotice):
             self._on_close_notice(message)
-            return
+            return None
         if isinstance(message, (DataInitRequest, MetadataInitRequest)):
             self._on_init_request(message)
-            return
+            return None
         if isinstance(message, (ForceSessionTerminationReply, ForceUnsubscriptionReply)):
             self._on_proxy_reply(message)
-            return
+            return None
         assert isinstance(message, Request)
         with self._gate_lock:
             if self._held is not None:
                 self._held.append(message)
-                return
+                return None
             if self._init_failure is None:
-                self._dispatch_request(message)
-                return
+                inline = runner is not None and runner.accepts(message.METHOD)
+                return self._dispatch_request(message, inline)
         self._refuse_uninitialized(message)
+        return None
+
+    def _on_reader_stalled(self, kind: Hashable) -> None:
+        # Watchdog thread, under the runner's lock: the reader has been running one
+        # request for STALL_AFTER seconds. Another thread reads from now on.
+        transport = self._transport
+        if transport is None:
+            return
+        thread = transport.take_over_reading()
+        if thread is None:
+            return
+        name = kind.value if isinstance(kind, Method) else kind
+        self._LOG.info(
+            "Server %s: a %s request has been running for more than %g ms on the reader "
+            "thread; %s reads from now on, and %s requests run on the worker pool for "
+            "the next %g s",
+            self._name,
+            name,
+            STALL_AFTER * 1000,
+            thread.name,
+            name,
+            COOLDOWN,
+        )
+        thread.start()
 
     def _on_malformed(self, exc: RemoteProtocolError) -> None:
         # ARI-PROTOCOL.md §6.9: report it and, when the request can be identified,
@@ -787,9 +878,7 @@ class Server(metaclass=ABCMeta):
             self._report_ioexception(failure)
         # Nothing can arrive or leave any more: let the workers end on their own so that
         # the process can exit even if close() is never called.
-        pool = self._pool
-        if pool is not None:
-            pool.shutdown()
+        self._stop_workers()
 
     def _on_worker_error(self, exc: BaseException) -> None:
         self._report_exception(exc)
@@ -889,7 +978,7 @@ class Server(metaclass=ABCMeta):
                 # Still under the lock, so that the reader cannot dispatch a later
                 # request before these (dispatching never blocks).
                 for request in held:
-                    self._dispatch_request(request)
+                    self._dispatch_request(request, False)
                 return
         for request in held:
             self._refuse_uninitialized(request)

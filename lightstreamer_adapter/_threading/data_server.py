@@ -51,6 +51,7 @@ from ..protocol.messages import (
 from ..protocol.negotiation import Side
 from ..protocol.versions import LATEST
 from .base import DEFAULT_CLOSE_TIMEOUT, Server, safe_before_init
+from .inline import InlineJob
 from .pool import SerialQueue
 from .transport import DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_PENDING_BYTES, DEFAULT_SEND_TIMEOUT
 
@@ -282,18 +283,23 @@ class DataProviderServer(Server, ItemEventListener):
         self._adapter.initialize(parameters, config_file)  # type: ignore[arg-type]
         self._adapter.set_listener(self)
 
-    def _dispatch_request(self, request: Request) -> None:
+    def _dispatch_request(self, request: Request, inline: bool) -> InlineJob | None:
         # Reader thread (or the init worker), under the gate lock: never blocks.
         if not isinstance(request, (SubscribeRequest, UnsubscribeRequest)):
             self._LOG.warning("Server %s: discarding unexpected request %r", self._name, request)
-            return
+            return None
         items = self._items
         if items is None:
             pool = self._pool
             if pool is None:
-                return
+                return None
             items = self._items = SerialQueue(pool, self._process, self._on_item_error)
-        items.submit(request.item, request)
+        item = request.item
+        if not inline:
+            items.submit(item, request)
+        elif items.claim(item, request):
+            return (request.METHOD, items.drain, item)
+        return None
 
     def _default_exception_handling(self, exception: BaseException) -> None:
         super()._default_exception_handling(exception)

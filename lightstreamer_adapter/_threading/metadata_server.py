@@ -47,6 +47,7 @@ from ..protocol.messages import (
 from ..protocol.negotiation import Side
 from ..protocol.versions import LATEST, ProtocolVersion
 from .base import DEFAULT_CLOSE_TIMEOUT, Server
+from .inline import InlineJob
 from .pool import SerialQueue
 from .transport import DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_PENDING_BYTES, DEFAULT_SEND_TIMEOUT
 
@@ -409,22 +410,27 @@ class MetadataProviderServer(Server):
         self._adapter.initialize(params, config_file)
         self._adapter.set_listener(self._listener)
 
-    def _dispatch_request(self, request: Request) -> None:
+    def _dispatch_request(self, request: Request, inline: bool) -> InlineJob | None:
         # Reader thread (or the init worker), under the base's gate lock: never blocks.
         key = ordering_key(request)
         if key is None:
+            if inline:
+                return (request.METHOD, self._serve, request)
             pool = self._pool
             if pool is None or not pool.submit(self._serve, request):
                 self._LOG.debug("Server %s: dropping %r, server stopped", self._name, request)
-            return
+            return None
         sessions = self._sessions
         if sessions is None:
             assert self._pool is not None
             sessions = self._sessions = SerialQueue(
                 self._pool, self._serve_serial, self._on_serial_error
             )
+        if inline:
+            return (request.METHOD, sessions.drain, key) if sessions.claim(key, request) else None
         if not sessions.submit(key, request):
             self._LOG.debug("Server %s: dropping %r, server stopped", self._name, request)
+        return None
 
     def _on_proxy_reply(
         self, reply: ForceSessionTerminationReply | ForceUnsubscriptionReply

@@ -183,11 +183,27 @@ class SerialQueue(Generic[K, T]):
                 queue.append(item)
                 return True
             self._queues[key] = deque((item,))
-        if self._pool.submit(self._drain_one, key):
+        if self._pool.submit(self.drain, key):
             return True
         with self._lock:
             self._queues.pop(key, None)
         return False
+
+    def claim(self, key: K, item: T) -> bool:
+        """Queue ``item`` under ``key`` without running it.
+
+        Returns ``True`` when ``key`` was idle: the caller must then call
+        :meth:`drain` with ``key`` itself (this is how the reader runs a request
+        inline); ``False`` when the item waits behind others of its key, which the
+        thread busy with that key will pass on to the pool.
+        """
+        with self._lock:
+            queue = self._queues.get(key)
+            if queue is not None:
+                queue.append(item)
+                return False
+            self._queues[key] = deque((item,))
+            return True
 
     def pending(self, key: K) -> int:
         """How many items of ``key`` are queued or being processed."""
@@ -195,7 +211,11 @@ class SerialQueue(Generic[K, T]):
             queue = self._queues.get(key)
             return 0 if queue is None else len(queue)
 
-    def _drain_one(self, key: K) -> None:
+    def drain(self, key: K) -> None:
+        """Process the item at the head of ``key``'s queue, then pass the key on.
+
+        Run by a pool worker, or by the caller of a successful :meth:`claim`.
+        """
         with self._lock:
             queue = self._queues[key]
             # The item stays at the head while it runs, so that pending() counts it and
@@ -217,6 +237,6 @@ class SerialQueue(Generic[K, T]):
                 else:
                     del self._queues[key]
                     again = False
-            if again and not self._pool.submit(self._drain_one, key):
+            if again and not self._pool.submit(self.drain, key):
                 with self._lock:
                     self._queues.pop(key, None)

@@ -61,6 +61,8 @@ KEEPALIVE_LINE: Final = "KEEPALIVE\r\n"
 
 _RECV_SIZE: Final = 65536
 
+_get_ident = threading.get_ident
+
 _REQUESTS_LOGGER = logging.getLogger("lightstreamer-adapter.requestreply.requests")
 _REPLIES_LOGGER = logging.getLogger("lightstreamer-adapter.requestreply.replies")
 _KEEPALIVES_LOGGER = logging.getLogger("lightstreamer-adapter.requestreply.keep_alives")
@@ -158,9 +160,15 @@ class Transport:
         self._failure: BaseException | None = None
         self._last_write = time.monotonic()
         self._threads_left = 2
+        self._reader_name = f"{name}-reader-{index}"
+        #: The thread that reads now. Another one takes over when the reader is stuck
+        #: in adapter code (see inline.py); the old one then ends after its call.
         self._reader = threading.Thread(
-            target=self._read_loop, name=f"{name}-reader-{index}", daemon=False
+            target=self._read_loop, args=(False,), name=self._reader_name, daemon=False
         )
+        self._readers = [self._reader]
+        #: The ident of the reader while it corks the writer (see :meth:`cork`).
+        self._cork_ident: int | None = None
         self._writer = threading.Thread(
             target=self._write_loop, name=f"{name}-writer-{index}", daemon=False
         )
@@ -208,7 +216,7 @@ class Transport:
         """
         current = threading.current_thread()
         done = True
-        for thread in (self._writer, self._reader):
+        for thread in (self._writer, *self._readers):
             if thread is current or not thread.is_alive():
                 continue
             thread.join(max(0.0, deadline - time.monotonic()))
@@ -221,9 +229,59 @@ class Transport:
         return self._closing
 
     @property
-    def threads(self) -> tuple[threading.Thread, threading.Thread]:
-        """The reader and writer threads (for tests and diagnostics)."""
-        return (self._reader, self._writer)
+    def threads(self) -> tuple[threading.Thread, ...]:
+        """The reader threads (the first and any that took over), then the writer."""
+        return (*self._readers, self._writer)
+
+    @property
+    def reader(self) -> threading.Thread:
+        """The thread that reads from the socket now."""
+        return self._reader
+
+    def take_over_reading(self) -> threading.Thread | None:
+        """Designate a new reader thread; the current one ends after its ``on_data``.
+
+        The new thread first calls ``on_data(b"")``, to process what was received but
+        not yet handled, then reads the socket. Returns the thread, not yet started
+        (start it once the caller's locks are released), or ``None`` when the
+        connection is ending. Also lifts the cork of the old reader.
+        """
+        with self.lock:
+            if self._closing or not self._started:
+                return None
+            thread = threading.Thread(
+                target=self._read_loop,
+                args=(True,),
+                name=f"{self._reader_name}-{len(self._readers) + 1}",
+                daemon=False,
+            )
+            self._reader = thread
+            self._readers.append(thread)
+            self._cork_ident = None
+            self._wake_idle_writer()
+        return thread
+
+    def cork(self) -> None:
+        """Hold back the writer for the lines the calling thread queues, until :meth:`uncork`.
+
+        The reader corks while it handles a chunk of requests, so that their replies are
+        written together, with one wake-up of the writer instead of one per reply. Lines
+        queued by other threads still wake the writer (and take the corked ones along).
+        """
+        self._cork_ident = _get_ident()
+
+    def uncork(self) -> None:
+        """End :meth:`cork` and wake the writer if lines are waiting."""
+        with self.lock:
+            if self._cork_ident == _get_ident():
+                self._cork_ident = None
+            self._wake_idle_writer()
+
+    def _wake_idle_writer(self) -> None:
+        # Lock held.
+        if self._pending and self._writer_idle:
+            self._writer_idle = False
+            self._wake_writer.notify()
 
     # ------------------------------------------------------------------ writing
 
@@ -240,7 +298,7 @@ class Transport:
                 return False
             self._pending.append(line)
             self._buffered += len(line)
-            if self._writer_idle:
+            if self._writer_idle and self._cork_ident != _get_ident():
                 self._writer_idle = False
                 self._wake_writer.notify()
         finally:
@@ -265,7 +323,7 @@ class Transport:
                 return False
             self._pending.append(line)
             self._buffered += len(line)
-            if self._writer_idle:
+            if self._writer_idle and self._cork_ident != _get_ident():
                 self._writer_idle = False
                 self._wake_writer.notify()
         finally:
@@ -368,10 +426,18 @@ class Transport:
 
     # ------------------------------------------------------------------ reading
 
-    def _read_loop(self) -> None:
+    def _read_loop(self, taking_over: bool) -> None:
         failure: BaseException | None = None
+        me = threading.current_thread()
         try:
+            if taking_over:
+                try:
+                    self._on_data(b"")
+                except Exception:
+                    _LOG.exception("Unexpected error while handling received data")
             while not self._closing:
+                if self._reader is not me:
+                    return  # another thread took over while this one was busy
                 try:
                     data = self._sock.recv(_RECV_SIZE)
                 except TimeoutError:

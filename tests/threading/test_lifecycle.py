@@ -128,7 +128,7 @@ def test_threads_are_named_non_daemon_and_joined_by_close(
     n = server._index
     names = sorted(t.name for t in server._threads())
     assert names == sorted(
-        [f"ls-data-reader-{n}", f"ls-data-writer-{n}"]
+        [f"ls-data-reader-{n}", f"ls-data-writer-{n}", f"ls-data-watchdog-{n}"]
         + [f"ls-data-worker-{n}-{k}" for k in (1, 2, 3)]
     )
     assert not any(t.daemon for t in server._threads())

@@ -1,0 +1,155 @@
+"""Running requests on the reader thread, with a watchdog for the slow ones.
+
+Handing every request from the reader to a worker thread and every reply back to the
+writer costs two thread wake-ups per request, about half of the CPU a request costs in
+CPython (benchmarks/NOTES.md, P5). Most adapter methods return in microseconds, so the
+reader runs each request itself ("inline") as long as the request's key is idle (per
+item on the Data side, per session on the Metadata side: the order of ARI-PROTOCOL.md
+§6.3 is kept by :class:`~lightstreamer_adapter._threading.pool.SerialQueue`).
+
+Adapter methods may block, though (a database query in ``subscribe``, an HTTP call in
+``notify_user``). :class:`InlineRunner` therefore has a watchdog thread: when one
+inline call has lasted :data:`STALL_AFTER` seconds, the watchdog makes another thread
+the reader (``on_stall``), so that the requests behind it, ``CLOSE`` and the end of the
+stream are still handled; the stalled thread finishes its call, sends its reply and
+ends. The kind of request that stalled is then run on the worker pool for
+:data:`COOLDOWN` seconds, so that an adapter whose ``notify_user`` is always slow costs
+one takeover per cooldown, not one per request.
+
+The watchdog sleeps without a timeout while no request runs inline, and ticks every
+:data:`STALL_AFTER` seconds only during bursts of requests.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Hashable
+from typing import Any, Final
+
+__all__ = ["COOLDOWN", "STALL_AFTER", "InlineJob", "InlineRunner"]
+
+#: A request to run inline: ``(kind, fn, arg)``, run as ``fn(arg)`` (see
+#: :meth:`InlineRunner.run`); ``kind`` is the request's method.
+InlineJob = tuple[Hashable, Callable[[Any], object], Any]
+
+#: Seconds an inline call may last before another thread takes over reading.
+STALL_AFTER: Final = 0.005
+#: Seconds the requests of a kind that stalled the reader are run on the pool instead.
+COOLDOWN: Final = 30.0
+#: Watchdog ticks without any inline call after which it sleeps until the next one.
+_IDLE_TICKS: Final = 20
+
+_LOG = logging.getLogger("lightstreamer-adapter.server")
+
+
+class InlineRunner:
+    """Runs calls on the current (reader) thread and rescues it when one is slow.
+
+    Args:
+        name: The watchdog thread's name.
+        on_stall: Called on the watchdog thread, under the runner's lock, when an inline
+            call has lasted ``stall_after`` seconds, with the ``kind`` of that call. It
+            must not block (it designates and starts another reader).
+        stall_after: See :data:`STALL_AFTER`.
+        cooldown: See :data:`COOLDOWN`.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        on_stall: Callable[[Hashable], None],
+        *,
+        stall_after: float = STALL_AFTER,
+        cooldown: float = COOLDOWN,
+    ) -> None:
+        self._on_stall = on_stall
+        self._stall_after = stall_after
+        self._cooldown = cooldown
+        #: Guards the end of an inline call against a takeover decided at the same time.
+        self.lock = threading.Lock()
+        self._wake = threading.Condition(self.lock)
+        # The running call: its start (None when none runs), serial number and kind.
+        # Written without the lock by the one reader thread; the GIL makes each
+        # attribute write atomic and the watchdog re-checks under the lock.
+        self._since: float | None = None
+        self._serial = 0
+        self._kind: Hashable = None
+        self._armed = False
+        self._stopping = False
+        #: Kinds that stalled the reader -> until when they run on the pool.
+        self._slow: dict[Hashable, float] = {}
+        self._thread = threading.Thread(target=self._watch, name=name, daemon=False)
+
+    @property
+    def thread(self) -> threading.Thread:
+        """The watchdog thread."""
+        return self._thread
+
+    def start(self) -> None:
+        """Start the watchdog thread."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Let the watchdog end; does not wait (join :attr:`thread` for that)."""
+        with self.lock:
+            self._stopping = True
+            self._wake.notify()
+
+    def accepts(self, kind: Hashable) -> bool:
+        """Whether a call of ``kind`` may run inline (it has not stalled recently)."""
+        slow = self._slow
+        if not slow:
+            return True
+        until = slow.get(kind)
+        if until is None:
+            return True
+        if time.monotonic() < until:
+            return False
+        del slow[kind]
+        return True
+
+    def run(self, kind: Hashable, fn: Callable[[Any], object], arg: Any) -> None:
+        """Call ``fn(arg)`` on this thread, watched. Exceptions propagate."""
+        self._kind = kind
+        self._serial += 1
+        self._since = time.monotonic()
+        if not self._armed:
+            with self.lock:
+                self._armed = True
+                self._wake.notify()
+        try:
+            fn(arg)
+        finally:
+            with self.lock:
+                self._since = None
+
+    def _watch(self) -> None:
+        wake = self._wake
+        tick = self._stall_after
+        last_serial = -1
+        rescued = -1
+        idle = 0
+        with self.lock:
+            while not self._stopping:
+                if not self._armed:
+                    wake.wait()
+                    continue
+                wake.wait(tick)
+                since = self._since
+                serial = self._serial
+                if since is None:
+                    idle = idle + 1 if serial == last_serial else 0
+                    if idle >= _IDLE_TICKS:
+                        self._armed = False
+                        idle = 0
+                elif serial != rescued and time.monotonic() - since >= tick:
+                    rescued = serial
+                    kind = self._kind
+                    self._slow[kind] = time.monotonic() + self._cooldown
+                    try:
+                        self._on_stall(kind)
+                    except Exception:
+                        _LOG.exception("Unexpected error while replacing a busy reader")
+                last_serial = serial
