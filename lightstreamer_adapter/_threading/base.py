@@ -113,6 +113,17 @@ DEFAULT_CLOSE_TIMEOUT = 5.0
 _SERVER_LOG = logging.getLogger("lightstreamer-adapter.server")
 #: Requests the reader runs before it lets their replies go (see Transport.cork).
 _INLINE_BATCH = 64
+#: The messages from the Proxy that are not requests to dispatch.
+_NOT_REQUESTS = frozenset(
+    {
+        Keepalive,
+        CloseNotice,
+        DataInitRequest,
+        MetadataInitRequest,
+        ForceSessionTerminationReply,
+        ForceUnsubscriptionReply,
+    }
+)
 _ADDRESS_3_TUPLE = (
     "Address tuple length longer than the expected 2; library upgrade without source code "
     "alignment?"
@@ -277,6 +288,8 @@ class Server(metaclass=ABCMeta):
         # request is being processed wait here, in order; None once the gate is open.
         self._gate_lock = threading.Lock()
         self._held: list[Request] | None = []
+        #: The gate is open and the init succeeded: requests go straight to dispatch.
+        self._serving = False
         self._init_failure: str | None = None
 
     # ------------------------------------------------------------------ properties
@@ -411,7 +424,9 @@ class Server(metaclass=ABCMeta):
                 keepalive=interval,
             )
             runner = (
-                InlineRunner(f"{role}-watchdog-{self._index}", self._on_reader_stalled)
+                InlineRunner(
+                    f"{role}-watchdog-{self._index}", self._conn_lock, self._on_reader_stalled
+                )
                 if self._thread_pool_size > 1
                 else None
             )
@@ -740,9 +755,14 @@ class Server(metaclass=ABCMeta):
         else:
             transport.cork()
         ran = 0
+        running = False  # whether an inline call has begun and not yet ended
         try:
             while True:
                 with conn_lock:
+                    if running:
+                        assert runner is not None
+                        runner.end()
+                        running = False
                     if self._stop_reading:
                         return
                     if transport is not None and transport.reader is not me:
@@ -770,8 +790,11 @@ class Server(metaclass=ABCMeta):
                 if job is None:
                     continue
                 assert runner is not None and transport is not None
+                kind, fn, args = job
+                running = True
+                runner.begin(kind)
                 try:
-                    runner.run(*job)
+                    fn(*args)
                 except Exception as exc:
                     self._report_exception(exc)
                 ran += 1
@@ -779,10 +802,20 @@ class Server(metaclass=ABCMeta):
                     transport.uncork()  # do not hold long runs of replies back
                     transport.cork()
         finally:
+            if running:
+                assert runner is not None
+                with conn_lock:
+                    runner.end()
             if transport is not None:
                 transport.uncork()
 
     def _on_message(self, message: object, runner: InlineRunner | None) -> InlineJob | None:
+        if type(message) not in _NOT_REQUESTS and self._serving:
+            # The usual case, checked first: a request once the init is done. No gate
+            # lock: once open, the gate stays open (see _open_gate()).
+            request: Any = message
+            inline = runner is not None and runner.accepts(request.METHOD)
+            return self._dispatch_request(request, inline)
         if isinstance(message, Keepalive):
             return None
         if isinstance(message, CloseNotice):
@@ -979,6 +1012,8 @@ class Server(metaclass=ABCMeta):
                 # request before these (dispatching never blocks).
                 for request in held:
                     self._dispatch_request(request, False)
+                # Only now may the reader skip the gate lock.
+                self._serving = True
                 return
         for request in held:
             self._refuse_uninitialized(request)

@@ -47,6 +47,7 @@ from ..protocol.messages import (
     SubscribeRequest,
     UnsubscribeRequest,
     VoidReply,
+    _fast_new,
 )
 from ..protocol.negotiation import Side
 from ..protocol.versions import LATEST
@@ -66,6 +67,7 @@ LATE_SUBSCRIBE_MESSAGE: Final = "Subscribe request come too late"
 DROP_LOG_INTERVAL: Final = 10.0
 
 _DIFF_NAMES: Final = {member.name: member for member in DiffAlgorithm}
+_void_reply = _fast_new(VoidReply)  # one per SUB/USB: half the cost of VoidReply(...)
 
 
 class DataProviderServer(Server, ItemEventListener):
@@ -298,7 +300,7 @@ class DataProviderServer(Server, ItemEventListener):
         if not inline:
             items.submit(item, request)
         elif items.claim(item, request):
-            return (request.METHOD, items.drain, item)
+            return (request.METHOD, items.run_claimed, (item, request))
         return None
 
     def _default_exception_handling(self, exception: BaseException) -> None:
@@ -348,7 +350,7 @@ class DataProviderServer(Server, ItemEventListener):
                 return
             self._last_ok[item] = True
             replied = True
-            self._send_message(VoidReply(request_id, Method.SUB))
+            self._send_message(_void_reply(request_id, Method.SUB))
         finally:
             if not replied:  # e.g. a BaseException from the adapter: still answer
                 self._end_subscription(item, request_id)
@@ -377,7 +379,7 @@ class DataProviderServer(Server, ItemEventListener):
                     return
             self._end_subscription(item, current)
             replied = True
-            self._send_message(VoidReply(request_id, Method.USB))
+            self._send_message(_void_reply(request_id, Method.USB))
         finally:
             if not replied:
                 self._end_subscription(item, current)

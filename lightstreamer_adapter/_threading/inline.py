@@ -30,9 +30,9 @@ from typing import Any, Final
 
 __all__ = ["COOLDOWN", "STALL_AFTER", "InlineJob", "InlineRunner"]
 
-#: A request to run inline: ``(kind, fn, arg)``, run as ``fn(arg)`` (see
-#: :meth:`InlineRunner.run`); ``kind`` is the request's method.
-InlineJob = tuple[Hashable, Callable[[Any], object], Any]
+#: A request to run inline: ``(kind, fn, args)``, run as ``fn(*args)`` between
+#: :meth:`InlineRunner.begin` and :meth:`InlineRunner.end`; ``kind`` is the request's method.
+InlineJob = tuple[Hashable, Callable[..., object], tuple[Any, ...]]
 
 #: Seconds an inline call may last before another thread takes over reading.
 STALL_AFTER: Final = 0.005
@@ -45,13 +45,20 @@ _LOG = logging.getLogger("lightstreamer-adapter.server")
 
 
 class InlineRunner:
-    """Runs calls on the current (reader) thread and rescues it when one is slow.
+    """Watches the calls the reader makes itself, and rescues it when one is slow.
+
+    The reader calls :meth:`begin` before a call and :meth:`end`, holding ``lock``,
+    after it: the connection lock the reader holds anyway to parse the next message, so
+    watching costs no lock of its own. The watchdog takes the same lock to decide a
+    takeover, so that the decision cannot race with the end of the call; it sleeps on a
+    lock of its own, so that :meth:`stop` may be called holding ``lock``.
 
     Args:
         name: The watchdog thread's name.
-        on_stall: Called on the watchdog thread, under the runner's lock, when an inline
-            call has lasted ``stall_after`` seconds, with the ``kind`` of that call. It
-            must not block (it designates and starts another reader).
+        lock: The lock the reader holds when it calls :meth:`end`.
+        on_stall: Called on the watchdog thread, holding ``lock``, when an inline call
+            has lasted ``stall_after`` seconds, with the ``kind`` of that call. It must
+            not block (it designates and starts another reader).
         stall_after: See :data:`STALL_AFTER`.
         cooldown: See :data:`COOLDOWN`.
     """
@@ -59,20 +66,20 @@ class InlineRunner:
     def __init__(
         self,
         name: str,
+        lock: threading.Lock,
         on_stall: Callable[[Hashable], None],
         *,
         stall_after: float = STALL_AFTER,
         cooldown: float = COOLDOWN,
     ) -> None:
+        self._lock = lock
         self._on_stall = on_stall
         self._stall_after = stall_after
         self._cooldown = cooldown
-        #: Guards the end of an inline call against a takeover decided at the same time.
-        self.lock = threading.Lock()
-        self._wake = threading.Condition(self.lock)
+        self._wake = threading.Condition(threading.Lock())
         # The running call: its start (None when none runs), serial number and kind.
-        # Written without the lock by the one reader thread; the GIL makes each
-        # attribute write atomic and the watchdog re-checks under the lock.
+        # Written by the one reader thread; the GIL makes each write atomic, and the
+        # watchdog reads them holding the lock under which end() clears _since.
         self._since: float | None = None
         self._serial = 0
         self._kind: Hashable = None
@@ -93,7 +100,7 @@ class InlineRunner:
 
     def stop(self) -> None:
         """Let the watchdog end; does not wait (join :attr:`thread` for that)."""
-        with self.lock:
+        with self._wake:
             self._stopping = True
             self._wake.notify()
 
@@ -110,20 +117,25 @@ class InlineRunner:
         del slow[kind]
         return True
 
-    def run(self, kind: Hashable, fn: Callable[[Any], object], arg: Any) -> None:
-        """Call ``fn(arg)`` on this thread, watched. Exceptions propagate."""
+    def begin(self, kind: Hashable) -> None:
+        """An inline call of ``kind`` starts (call without holding the lock)."""
         self._kind = kind
         self._serial += 1
         self._since = time.monotonic()
         if not self._armed:
-            with self.lock:
+            with self._wake:
                 self._armed = True
                 self._wake.notify()
-        try:
-            fn(arg)
-        finally:
-            with self.lock:
-                self._since = None
+
+    def end(self) -> None:
+        """The inline call has ended (call holding the lock)."""
+        self._since = None
+
+    def _is_running(self) -> bool:
+        return self._since is not None
+
+    def _is_stopping(self) -> bool:
+        return self._stopping
 
     def _watch(self) -> None:
         wake = self._wake
@@ -131,25 +143,40 @@ class InlineRunner:
         last_serial = -1
         rescued = -1
         idle = 0
-        with self.lock:
-            while not self._stopping:
+        while True:
+            with wake:
+                if self._stopping:
+                    return
                 if not self._armed:
                     wake.wait()
                     continue
                 wake.wait(tick)
-                since = self._since
-                serial = self._serial
-                if since is None:
+                # Attributes other threads change are read through methods: mypy would
+                # keep its narrowing from before the wait.
+                if self._is_stopping():
+                    return
+                if not self._is_running():
+                    serial = self._serial
                     idle = idle + 1 if serial == last_serial else 0
+                    last_serial = serial
                     if idle >= _IDLE_TICKS:
                         self._armed = False
                         idle = 0
-                elif serial != rescued and time.monotonic() - since >= tick:
-                    rescued = serial
-                    kind = self._kind
-                    self._slow[kind] = time.monotonic() + self._cooldown
-                    try:
-                        self._on_stall(kind)
-                    except Exception:
-                        _LOG.exception("Unexpected error while replacing a busy reader")
-                last_serial = serial
+                        # begin() sets _since, then re-arms if it finds _armed false.
+                        # A call that began before _armed was cleared is seen here.
+                        if self._is_running():
+                            self._armed = True
+                    continue
+            idle = 0
+            with self._lock:
+                since = self._since
+                serial = last_serial = self._serial
+                if since is None or serial == rescued or time.monotonic() - since < tick:
+                    continue
+                rescued = serial
+                kind = self._kind
+                self._slow[kind] = time.monotonic() + self._cooldown
+                try:
+                    self._on_stall(kind)
+                except Exception:
+                    _LOG.exception("Unexpected error while replacing a busy reader")

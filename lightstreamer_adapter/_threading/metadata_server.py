@@ -415,7 +415,7 @@ class MetadataProviderServer(Server):
         key = ordering_key(request)
         if key is None:
             if inline:
-                return (request.METHOD, self._serve, request)
+                return (request.METHOD, self._serve, (request,))
             pool = self._pool
             if pool is None or not pool.submit(self._serve, request):
                 self._LOG.debug("Server %s: dropping %r, server stopped", self._name, request)
@@ -427,7 +427,9 @@ class MetadataProviderServer(Server):
                 self._pool, self._serve_serial, self._on_serial_error
             )
         if inline:
-            return (request.METHOD, sessions.drain, key) if sessions.claim(key, request) else None
+            if sessions.claim(key, request):
+                return (request.METHOD, sessions.run_claimed, (key, request))
+            return None
         if not sessions.submit(key, request):
             self._LOG.debug("Server %s: dropping %r, server stopped", self._name, request)
         return None

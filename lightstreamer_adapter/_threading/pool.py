@@ -193,8 +193,8 @@ class SerialQueue(Generic[K, T]):
         """Queue ``item`` under ``key`` without running it.
 
         Returns ``True`` when ``key`` was idle: the caller must then call
-        :meth:`drain` with ``key`` itself (this is how the reader runs a request
-        inline); ``False`` when the item waits behind others of its key, which the
+        :meth:`run_claimed` with ``key`` and ``item`` itself (this is how the reader
+        runs a request inline); ``False`` when the item waits behind others of its key, which the
         thread busy with that key will pass on to the pool.
         """
         with self._lock:
@@ -214,7 +214,7 @@ class SerialQueue(Generic[K, T]):
     def drain(self, key: K) -> None:
         """Process the item at the head of ``key``'s queue, then pass the key on.
 
-        Run by a pool worker, or by the caller of a successful :meth:`claim`.
+        Run by a pool worker.
         """
         with self._lock:
             queue = self._queues[key]
@@ -222,6 +222,17 @@ class SerialQueue(Generic[K, T]):
             # so that a concurrent submit() sees the key as busy.
             item = queue[0]
             more = len(queue) > 1
+        self._run(key, item, more)
+
+    def run_claimed(self, key: K, item: T) -> None:
+        """Process ``item``, just :meth:`claim`-ed by the caller, then pass the key on.
+
+        Nothing can have been queued behind it in between, as long as the caller is
+        the one thread that submits (the reader).
+        """
+        self._run(key, item, False)
+
+    def _run(self, key: K, item: T, more: bool) -> None:
         try:
             self._handler(key, item, more)
         except BaseException as exc:
@@ -231,6 +242,7 @@ class SerialQueue(Generic[K, T]):
                 _LOG.exception("Unexpected error while reporting an error for %r", key)
         finally:
             with self._lock:
+                queue = self._queues[key]
                 queue.popleft()
                 if queue:
                     again = True
