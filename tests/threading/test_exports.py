@@ -59,11 +59,11 @@ SIGNATURES = {
     (DataProviderServer, "__init__"): (
         "(self, adapter, address, name=None, keep_alive=None, thread_pool_size=0, "
         "ssl_context=None, *, sock=None, connect_timeout=10.0, send_timeout=30.0, "
-        "max_pending_bytes=262144, close_timeout=5.0)"
+        "max_pending_bytes=131072, close_timeout=5.0)"
     ),
     (Server, "__init__"): (
         "(self, address, name, keep_alive, thread_pool_size, ssl_context, *, sock=None, "
-        "connect_timeout=10.0, send_timeout=30.0, max_pending_bytes=262144, "
+        "connect_timeout=10.0, send_timeout=30.0, max_pending_bytes=131072, "
         "close_timeout=5.0)"
     ),
     (Server, "start"): "(self)",
