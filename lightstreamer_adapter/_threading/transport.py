@@ -167,12 +167,13 @@ class Transport:
         self._last_write = time.monotonic()
         self._threads_left = 2
         self._reader_name = f"{name}-reader-{index}"
-        #: The thread that reads now. Another one takes over when the reader is stuck
-        #: in adapter code (see inline.py); the old one then ends after its call.
-        self._reader = threading.Thread(
+        #: The thread that reads now (read-only for others). Another one takes over
+        #: when the reader is stuck in adapter code (see inline.py); the old one then
+        #: ends after its call. A plain attribute: it is read once per request.
+        self.reader = threading.Thread(
             target=self._read_loop, args=(False,), name=self._reader_name, daemon=False
         )
-        self._readers = [self._reader]
+        self._readers = [self.reader]
         #: The ident of the reader while it corks the writer (see :meth:`cork`).
         self._cork_ident: int | None = None
         self._writer = threading.Thread(
@@ -197,7 +198,7 @@ class Transport:
         _log_sent([first_line])
         self._started = True
         self._writer.start()
-        self._reader.start()
+        self.reader.start()
 
     def close(self) -> None:
         """Stop both threads without waiting; queued lines are dropped.
@@ -239,11 +240,6 @@ class Transport:
         """The reader threads (the first and any that took over), then the writer."""
         return (*self._readers, self._writer)
 
-    @property
-    def reader(self) -> threading.Thread:
-        """The thread that reads from the socket now."""
-        return self._reader
-
     def take_over_reading(self) -> threading.Thread | None:
         """Designate a new reader thread; the current one ends after its ``on_data``.
 
@@ -261,7 +257,7 @@ class Transport:
                 name=f"{self._reader_name}-{len(self._readers) + 1}",
                 daemon=False,
             )
-            self._reader = thread
+            self.reader = thread
             self._readers.append(thread)
             self._cork_ident = None
             self._wake_idle_writer()
@@ -298,7 +294,16 @@ class Transport:
         (backpressure); then the connection fails. Returns ``False`` if the line was
         dropped because the connection has ended.
         """
-        self._acquire_as_producer()
+        lock = self.lock
+        # Producers (update() callers) never block in the OS on this lock. Its critical
+        # sections are a few bytecodes, so a holder that is not running lost the GIL
+        # inside one; blocking would hand the lock to a thread that must then wait for
+        # the GIL, and every later update would pay a context switch (a lock convoy,
+        # measured at 2.5 -> 7-14 us per update with 4-16 producer threads). Yielding
+        # the GIL instead lets the holder finish. Waiting for room in a full buffer still
+        # blocks, in Condition.wait, which releases the lock. (Inlined: hot path.)
+        while not lock.acquire(blocking=False):
+            time.sleep(0)
         try:
             if self._closing or (self._buffered >= self._max_pending and not self._wait_room()):
                 return False
@@ -319,7 +324,9 @@ class Transport:
         of ``guard`` made while holding :attr:`lock` (ARI-PROTOCOL.md §6.4). Returns
         whether the line was queued.
         """
-        self._acquire_as_producer()
+        lock = self.lock
+        while not lock.acquire(blocking=False):  # never block in the OS: see send()
+            time.sleep(0)
         try:
             if self._closing:
                 return False
@@ -335,18 +342,6 @@ class Transport:
         finally:
             self.lock.release()
         return True
-
-    def _acquire_as_producer(self) -> None:
-        # Producers (update() callers) never block in the OS on this lock. Its critical
-        # sections are a few bytecodes, so a holder that is not running lost the GIL
-        # inside one; blocking would hand the lock to a thread that must then wait for
-        # the GIL, and every later update would pay a context switch (a lock convoy,
-        # measured at 2.5 -> 7-14 us per update with 4-16 producer threads). Yielding
-        # the GIL instead lets the holder finish. Waiting for room in a full buffer still
-        # blocks, in Condition.wait, which releases the lock.
-        lock = self.lock
-        while not lock.acquire(blocking=False):
-            time.sleep(0)
 
     def set_keepalive(self, interval: float | None) -> None:
         """Change the keepalive interval (seconds; ``None`` = no keepalives)."""
@@ -442,7 +437,7 @@ class Transport:
                 except Exception:
                     _LOG.exception("Unexpected error while handling received data")
             while not self._closing:
-                if self._reader is not me:
+                if self.reader is not me:
                     return  # another thread took over while this one was busy
                 try:
                     data = self._sock.recv(_RECV_SIZE)
