@@ -16,12 +16,16 @@ wire verb.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
 from enum import Enum
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from ..interfaces.data import DiffAlgorithm
 from ..interfaces.metadata import Mode, MpnDeviceInfo, MpnSubscriptionInfo, TableInfo
+
+if TYPE_CHECKING:
+    from dataclasses import dataclass, field, fields
+else:  # the same behaviour, without the memory of dataclasses: see _record.py
+    from ._record import dataclass, field, fields
 
 __all__ = [
     "SDK_NAME",
@@ -84,13 +88,14 @@ _T = TypeVar("_T")
 def _fast_new(cls: type[_T]) -> Callable[..., _T]:
     """Return a constructor of ``cls`` that takes every field positionally, for hot paths.
 
-    The ``__init__`` of a frozen dataclass sets each field with ``object.__setattr__``,
-    about half the cost of parsing a short request (timeit: 280 ns for two fields, 490 ns
-    for five). This one writes the instance ``__dict__`` directly, as ``pickle`` and
-    ``copy`` do, in 140 and 200 ns; the instance is the same in every respect (fields,
-    equality, hash, repr, frozenness). Like the dataclass machinery, it compiles a small
-    function per class: a generic loop over the field names would cost more than the
-    ``__init__`` it replaces. The caller passes every field, in order, with no checks.
+    The ``__init__`` of a frozen dataclass sets each field with ``object.__setattr__``
+    (timeit: 280 ns for two fields, 490 ns for five); the ``__init__`` that
+    ``_record.py`` compiles writes the instance ``__dict__`` (160 and 220 ns). This one
+    writes it too, without the call of the class and the default handling (150 and
+    200 ns), as ``pickle`` and ``copy`` do; the instance is the same in every respect
+    (fields, equality, hash, repr, frozenness). It compiles a small function per class: a
+    generic loop over the field names would cost more than the ``__init__`` it replaces.
+    The caller passes every field, in order, with no checks.
     """
     names = [item.name for item in fields(cls)]  # type: ignore[arg-type]
     # The function's own names start with "_": no field name does, so none is shadowed.

@@ -8,12 +8,17 @@ in seconds; ``None`` means keepalives are disabled.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from .errors import RemoteProtocolError
 from .fields import decode_double
 from .versions import V1_8_0, V1_8_2, V1_8_3, V1_9_0, V1_9_1, ProtocolVersion
+
+if TYPE_CHECKING:
+    from dataclasses import dataclass
+else:  # the same behaviour, without the memory of dataclasses: see _record.py
+    from ._record import dataclass
 
 __all__ = [
     "DEFAULT_KEEPALIVE",

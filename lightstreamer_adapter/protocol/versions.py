@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dataclasses import dataclass
+else:  # the same behaviour, without the memory of dataclasses: see _record.py
+    from ._record import dataclass
 
 __all__ = [
     "LATEST",
