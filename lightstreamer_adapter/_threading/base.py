@@ -758,6 +758,8 @@ class Server(metaclass=ABCMeta):
         running = False  # whether an inline call has begun and not yet ended
         try:
             while True:
+                job: InlineJob | None = None
+                other: object = None  # handled after the lock is released
                 with conn_lock:
                     if running:
                         assert runner is not None
@@ -769,21 +771,41 @@ class Server(metaclass=ABCMeta):
                         return  # another thread took over reading
                     try:
                         message = conn.next_message()
-                    except UnknownMethodError as exc:
+                    except Exception as exc:
+                        other = exc
+                    else:
+                        if message is None:
+                            return
+                        if type(message) in _NOT_REQUESTS or not self._serving:
+                            other = message
+                        else:
+                            # The usual case: a request once the init is done. Claimed
+                            # under the lock, in arrival order.
+                            request: Any = message
+                            inline = runner is not None and runner.accepts(request.METHOD)
+                            try:
+                                job = self._dispatch_request(request, inline)
+                            except Exception as exc:  # a bug of ours: report, go on
+                                self._report_exception(exc)
+                                continue
+                if other is not None:
+                    # Not under the lock: these may call the exception handler (which
+                    # may close the server and wait for a reader that was replaced and
+                    # needs the lock to end). No other thread parses meanwhile: a
+                    # takeover happens only while this thread runs a request inline.
+                    if isinstance(other, UnknownMethodError):
                         self._LOG.warning(
-                            "Server %s: discarding unknown request: %s", self._name, exc
+                            "Server %s: discarding unknown request: %s", self._name, other
                         )
                         continue
-                    except RemoteProtocolError as exc:
-                        self._on_malformed(exc)
+                    if isinstance(other, RemoteProtocolError):
+                        self._on_malformed(other)
                         continue
-                    except Exception as exc:  # a bug in the core: report, do not loop
-                        self._report_exception(exc)
-                        return
-                    if message is None:
+                    if isinstance(other, Exception):  # a bug in the core: report, do not loop
+                        self._report_exception(other)
                         return
                     try:
-                        job = self._on_message(message, runner)
+                        job = self._on_message(other, runner)
                     except Exception as exc:
                         self._report_exception(exc)
                         continue
@@ -810,12 +832,8 @@ class Server(metaclass=ABCMeta):
                 transport.uncork()
 
     def _on_message(self, message: object, runner: InlineRunner | None) -> InlineJob | None:
-        if type(message) not in _NOT_REQUESTS and self._serving:
-            # The usual case, checked first: a request once the init is done. No gate
-            # lock: once open, the gate stays open (see _open_gate()).
-            request: Any = message
-            inline = runner is not None and runner.accepts(request.METHOD)
-            return self._dispatch_request(request, inline)
+        # Every message but the requests _on_data() dispatches itself once the init is
+        # done (no gate lock then: once open, the gate stays open, see _open_gate()).
         if isinstance(message, Keepalive):
             return None
         if isinstance(message, CloseNotice):

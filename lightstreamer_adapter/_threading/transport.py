@@ -375,6 +375,9 @@ class Transport:
                         )
                     )
                     return False
+                # A corked reader that fills the buffer must not wait for a writer that
+                # nobody woke (its own lines do not wake it while corked).
+                self._wake_idle_writer()
                 self._room.wait(remaining)
             return not self._closing
         finally:
@@ -457,6 +460,10 @@ class Transport:
             _LOG.exception("Unexpected error in thread %s", threading.current_thread().name)
             failure = exc
         with self.lock:
+            if self.reader is not me:
+                # Replaced while busy in adapter code: the reader that took over reports
+                # the end of the connection, once.
+                return
             if self._failure is not None:
                 failure = self._failure  # the first failure wins (e.g. a write error)
             elif self._closing:
