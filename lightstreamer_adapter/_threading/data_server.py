@@ -3,7 +3,8 @@
 Requests (ARI-PROTOCOL.md §5.6 to §5.8): ``DPI`` is handled by the base class; ``SUB`` and
 ``USB`` go to a :class:`~lightstreamer_adapter._threading.pool.SerialQueue` keyed by item
 name, so that ``subscribe``/``unsubscribe`` for the same item run one at a time, in
-request order, while different items run in parallel (§6.3).
+request order (§6.3), on the reader thread while they are quick and on the pool otherwise
+(see inline.py), so that an item whose calls block does not hold up the others.
 
 The server is also the :class:`~lightstreamer_adapter.interfaces.data.ItemEventListener`
 passed to the adapter's ``set_listener`` (as in 1.3.1, but now a real subclass). Its
@@ -85,8 +86,10 @@ class DataProviderServer(Server, ItemEventListener):
         keep_alive: Keepalive interval in seconds: ``None`` lets the Proxy decide
             (10 s if it asks for nothing), a positive number is the longest silence
             wanted, ``0`` or less disables keepalives unless the Proxy requires them.
-        thread_pool_size: Threads running ``subscribe``/``unsubscribe``; ``0``,
-            ``None`` or negative means the number of CPUs.
+        thread_pool_size: Worker threads; ``0``, ``None`` or negative means the
+            number of CPUs. Quick ``subscribe``/``unsubscribe`` calls run on the reader
+            thread; the workers take the slow ones (see the threading topic). ``1``
+            runs every call on the one worker, strictly one at a time.
         ssl_context: A client :class:`ssl.SSLContext` for a Proxy with ``tls=Y``; the
             Proxy's certificate is checked against the host of ``address``.
         sock: An already connected socket (plain or TLS) to use instead of connecting

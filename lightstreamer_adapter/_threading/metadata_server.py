@@ -3,13 +3,14 @@
 :class:`MetadataProviderServer` (published by :mod:`lightstreamer_adapter.server`) plugs
 the Metadata requests into the shared ``Server`` base: the init request (``MPI``) is
 handled by the base, which calls ``_initialize_adapter``; every other request is run by
-the sans-IO ``_metadata_requests.handle_request`` on a pool worker. Requests about one
-session go through a
+the sans-IO ``_metadata_requests.handle_request``, on the reader thread while it is quick
+and on a pool worker otherwise (see inline.py). Requests about one session go through a
 :class:`~lightstreamer_adapter._threading.pool.SerialQueue` keyed by session id, so that
 the adapter sees them one at a time in arrival order (``NNS`` before the ``NNT``,
-``NTC`` and ``NSC`` of the session, ARI-PROTOCOL.md §6.7); different sessions, and the
-session-less ``NUS``/``NUA``/``GIT``/``GUI``, run in parallel. The serial queue drops a
-session's entry as soon as it is idle, so finished sessions leave nothing behind.
+``NTC`` and ``NSC`` of the session, ARI-PROTOCOL.md §6.7); a session whose requests block
+does not hold up the others, nor the session-less ``NUS``/``NUA``/``GIT``/``GUI``. The
+serial queue drops a session's entry as soon as it is idle, so finished sessions leave
+nothing behind.
 
 The adapter's :class:`MetadataControlListener` (``FST``, ``FUS``, Metadata ``FAL``) is
 :class:`_ControlListener`, one per server.
@@ -298,8 +299,8 @@ class MetadataProviderServer(Server):
     and, with older Servers, 1.9.0, 1.8.3 and 1.8.2.
 
     Requests about the same session reach the adapter one at a time, in the order the
-    Server sent them; different sessions are served in parallel by ``thread_pool_size``
-    threads. After ``initialize`` the adapter receives a
+    Server sent them; a session whose requests block does not hold up the others. After
+    ``initialize`` the adapter receives a
     :class:`~lightstreamer_adapter.interfaces.metadata.MetadataControlListener` through
     ``set_listener``.
 
@@ -312,8 +313,10 @@ class MetadataProviderServer(Server):
         keep_alive: Keepalive interval in seconds: ``None`` lets the Proxy decide
             (10 s if it asks for nothing), a positive number is the longest silence
             wanted, ``0`` or less disables keepalives unless the Proxy requires them.
-        thread_pool_size: Threads running the adapter's methods; ``0``, ``None`` or
-            negative means the number of CPUs.
+        thread_pool_size: Worker threads; ``0``, ``None`` or negative means the
+            number of CPUs. Quick adapter calls run on the reader thread; the workers
+            take the slow ones (see the threading topic). ``1`` runs every call on the
+            one worker, strictly one at a time.
         ssl_context: A client :class:`ssl.SSLContext` for a Proxy with ``tls=Y``; the
             Proxy's certificate is checked against the host of ``address``.
         sock: An already connected socket (plain or TLS) to use instead of connecting
