@@ -34,8 +34,10 @@ __all__ = ["COOLDOWN", "STALL_AFTER", "InlineJob", "InlineRunner"]
 #: :meth:`InlineRunner.begin` and :meth:`InlineRunner.end`; ``kind`` is the request's method.
 InlineJob = tuple[Hashable, Callable[..., object], tuple[Any, ...]]
 
-#: Seconds an inline call may last before another thread takes over reading.
-STALL_AFTER: Final = 0.005
+#: Seconds an inline call may last before another thread takes over reading. Twice
+#: CPython's default switch interval (5 ms), so that a quick call whose thread merely
+#: waited for the GIL behind busy update producers is not taken for a stuck one.
+STALL_AFTER: Final = 0.010
 #: Seconds the requests of a kind that stalled the reader are run on the pool instead.
 COOLDOWN: Final = 30.0
 #: Watchdog ticks without any inline call after which it sleeps until the next one.

@@ -1,9 +1,9 @@
 """Metadata requests run on the reader thread, and the takeover when one of them blocks.
 
-The reader runs a Metadata request itself when its session is idle; after 5 ms
+The reader runs a Metadata request itself when its session is idle; after 10 ms
 (``STALL_AFTER``) in one call another thread reads (``ls-metadata-reader-<n>-2``, ...), so
 that an adapter method waiting for the Proxy (an ``FST``/``FUS`` future) gets its answer.
-Real sockets, through :class:`MetadataProxySimulator`; the real 5 ms / 30 s.
+Real sockets, through :class:`MetadataProxySimulator`; the real 10 ms / 30 s.
 """
 
 from __future__ import annotations
@@ -146,7 +146,7 @@ def test_quick_metadata_requests_run_on_the_reader_thread(
     assert proxy.get_items("alice", "a b", "S1").items == ("a", "b")
     proxy.notify_session_close("S1")
     # The first request of each kind cannot be in a cooldown: it runs on a reader
-    # thread (the first one, unless a hiccup of more than 5 ms made another read).
+    # thread (the first one, unless a hiccup of more than 10 ms made another read).
     readers = reader_names(server)
     for method in ("notify_user", "notify_new_session", "get_items", "notify_session_close"):
         (thread,) = threads.of(method)
@@ -215,7 +215,7 @@ def test_blocked_notify_user_hands_reading_to_a_new_thread(
         assert threads.of("notify_user")[1].startswith(f"ls-metadata-worker-{n}-")
         assert threads.of("notify_new_session") == [reader(server, 2)]
         (message,) = stall_messages(caplog)
-        assert "a NUS request has been running for more than 5 ms" in message
+        assert "a NUS request has been running for more than 10 ms" in message
         assert f"ls-metadata-reader-{n}-2 reads from now on" in message
         assert "NUS requests run on the worker pool for the next 30 s" in message
     finally:

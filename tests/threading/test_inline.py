@@ -1,13 +1,13 @@
 """Requests run on the reader thread ("inline"), and the watchdog that rescues a stuck reader.
 
 The reader runs a ``SUB``/``USB`` itself when its item is idle; when one such call has
-lasted ``STALL_AFTER`` (5 ms) the watchdog makes a new thread the reader
+lasted ``STALL_AFTER`` (10 ms) the watchdog makes a new thread the reader
 (``ls-data-reader-<n>-2``, ``-3``, ...), the stuck thread finishes its call, sends its
 reply and ends, and the method that stalled runs on the worker pool for ``COOLDOWN``
 (30 s). With ``thread_pool_size=1`` there is no watchdog: every call runs on the one
 worker. See lightstreamer_adapter/_threading/inline.py and base.py ``_on_data``.
 
-Server tests use the real 5 ms / 30 s; the InlineRunner unit tests at the end construct
+Server tests use the real 10 ms / 30 s; the InlineRunner unit tests at the end construct
 runners with their own ``stall_after``/``cooldown``.
 """
 
@@ -214,7 +214,7 @@ def test_quick_sub_and_usb_run_on_the_reader_thread(
     assert proxy.read_line() == "U2|USB|V"
     # The first request of a kind cannot be in a cooldown: it runs on the reader itself.
     assert adapter.threads_of("subscribe", "a") == [reader_name(server)]
-    # A machine hiccup longer than 5 ms may hand reading to a new thread: the other
+    # A machine hiccup longer than 10 ms may hand reading to a new thread: the other
     # calls ran on a reader thread, whichever.
     readers = reader_names(server)
     for method, item in [("unsubscribe", "a"), ("subscribe", "b"), ("subscribe", "c")]:
@@ -253,7 +253,7 @@ def test_blocked_subscribe_hands_reading_to_a_new_thread(
     (record,) = stall_records(caplog)
     assert record.levelno == logging.INFO
     message = record.getMessage()
-    assert "a SUB request has been running for more than 5 ms" in message
+    assert "a SUB request has been running for more than 10 ms" in message
     assert f"ls-data-reader-{n}-2 reads from now on" in message
     assert "SUB requests run on the worker pool for the next 30 s" in message
     # SUB is in its cooldown: B ran on a worker, not on a reader.
