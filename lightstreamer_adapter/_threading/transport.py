@@ -174,6 +174,7 @@ class Transport:
             target=self._read_loop, args=(False,), name=self._reader_name, daemon=False
         )
         self._readers = [self.reader]
+        self._takeovers = 0
         #: The ident of the reader while it corks the writer (see :meth:`cork`).
         self._cork_ident: int | None = None
         self._writer = threading.Thread(
@@ -251,13 +252,17 @@ class Transport:
         with self.lock:
             if self._closing or not self._started:
                 return None
+            self._takeovers += 1
             thread = threading.Thread(
                 target=self._read_loop,
                 args=(True,),
-                name=f"{self._reader_name}-{len(self._readers) + 1}",
+                name=f"{self._reader_name}-{self._takeovers + 1}",
                 daemon=False,
             )
             self.reader = thread
+            # Forget the replaced readers that have ended (a long-lived connection may
+            # see a takeover every half minute).
+            self._readers = [t for t in self._readers if t.is_alive()]
             self._readers.append(thread)
             self._cork_ident = None
             self._wake_idle_writer()
