@@ -177,12 +177,8 @@ class SerialQueue(Generic[K, T]):
 
     def submit(self, key: K, item: T) -> bool:
         """Queue ``item`` under ``key``; return ``False`` if the pool is shut down."""
-        with self._lock:
-            queue = self._queues.get(key)
-            if queue is not None:
-                queue.append(item)
-                return True
-            self._queues[key] = deque((item,))
+        if not self.claim(key, item):
+            return True  # the thread busy with the key passes it on to the pool
         if self._pool.submit(self.drain, key):
             return True
         with self._lock:
