@@ -234,6 +234,9 @@ class Server(metaclass=ABCMeta):
             raise TypeError(f"name must be a str or None, not {type(name).__name__}")
         configured_keepalive = _validate_keep_alive(keep_alive)
         pool_size = _validate_pool_size(thread_pool_size)
+        # Only an explicit 1 asks for strictly sequential calls (as 1.3.1 documented);
+        # the default on a one-CPU machine is also a pool of one, without that meaning.
+        self._inline = thread_pool_size != 1
         if ssl_context is not None and not hasattr(ssl_context, "wrap_socket"):
             raise TypeError(
                 f"ssl_context must be an ssl.SSLContext or None, not {type(ssl_context).__name__}"
@@ -276,8 +279,8 @@ class Server(metaclass=ABCMeta):
         self._init_done = False
         self._transport: Transport | None = None
         self._pool: WorkerPool | None = None
-        #: Runs requests on the reader thread (None with a pool of one thread, which
-        #: keeps every adapter call on that one worker, strictly one at a time).
+        #: Runs requests on the reader thread (None with thread_pool_size=1, which
+        #: keeps every adapter call on the one worker, strictly one at a time).
         self._runner: InlineRunner | None = None
         self._conn = ProtocolConnection(self._SIDE)
         self._conn_lock = threading.Lock()
@@ -427,7 +430,7 @@ class Server(metaclass=ABCMeta):
                 InlineRunner(
                     f"{role}-watchdog-{self._index}", self._conn_lock, self._on_reader_stalled
                 )
-                if self._thread_pool_size > 1
+                if self._inline
                 else None
             )
             rac = RemoteCredentials.create(self._remote_user, self._remote_password)

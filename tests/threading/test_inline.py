@@ -414,6 +414,23 @@ def test_pool_of_one_has_no_watchdog_and_runs_calls_on_the_worker(
     assert reader_names(server) == {f"ls-data-reader-{n}"}
 
 
+def test_default_pool_of_one_on_a_one_cpu_machine_keeps_the_watchdog(
+    kit: Any, proxy: Any, closing: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Only an explicit thread_pool_size=1 asks for strictly sequential calls.
+    monkeypatch.setattr("os.cpu_count", lambda: 1)
+    adapter = ThreadAdapter(kit.T())
+    server = start(kit, proxy, closing, adapter, thread_pool_size=0)
+    n = server._index
+    assert server.thread_pool_size == 1
+    assert server._runner is not None
+    assert f"ls-data-watchdog-{n}" in {t.name for t in server._threads()}
+    wait_until(lambda: server._serving, kit.T(), "the init to complete")
+    proxy.send("SB|SUB|S|B")
+    assert proxy.read_lines(1) == ["SB|SUB|V"]
+    assert adapter.threads_of("subscribe", "B") == [reader_name(server)]
+
+
 # ---------------------------------------------------------------------- 7. close() while stuck
 
 
