@@ -36,6 +36,7 @@ from ..protocol.encode import (
     encode_end_of_snapshot,
     encode_field_diff_order,
     encode_update,
+    encode_void_reply,
 )
 from ..protocol.error_mapping import describe_exception
 from ..protocol.errors import LocalProtocolError
@@ -47,8 +48,6 @@ from ..protocol.messages import (
     Request,
     SubscribeRequest,
     UnsubscribeRequest,
-    VoidReply,
-    _fast_new,
 )
 from ..protocol.negotiation import Side
 from ..protocol.versions import LATEST
@@ -68,7 +67,6 @@ LATE_SUBSCRIBE_MESSAGE: Final = "Subscribe request come too late"
 DROP_LOG_INTERVAL: Final = 10.0
 
 _DIFF_NAMES: Final = {member.name: member for member in DiffAlgorithm}
-_void_reply = _fast_new(VoidReply)  # one per SUB/USB: half the cost of VoidReply(...)
 
 
 class DataProviderServer(Server, ItemEventListener):
@@ -353,7 +351,7 @@ class DataProviderServer(Server, ItemEventListener):
                 return
             self._last_ok[item] = True
             replied = True
-            self._send_message(_void_reply(request_id, Method.SUB))
+            self._send_line(encode_void_reply(request_id, Method.SUB))
         finally:
             if not replied:  # e.g. a BaseException from the adapter: still answer
                 self._end_subscription(item, request_id)
@@ -382,7 +380,7 @@ class DataProviderServer(Server, ItemEventListener):
                     return
             self._end_subscription(item, current)
             replied = True
-            self._send_message(_void_reply(request_id, Method.USB))
+            self._send_line(encode_void_reply(request_id, Method.USB))
         finally:
             if not replied:
                 self._end_subscription(item, current)

@@ -109,6 +109,7 @@ __all__ = [
     "encode_proxy_message",
     "encode_remote_message",
     "encode_update",
+    "encode_void_reply",
 ]
 
 _CRLF = "\r\n"
@@ -529,12 +530,25 @@ def _e_init_reply(message: InitReply, version: ProtocolVersion) -> str:
     return _line(tokens)
 
 
-def _e_void_reply(message: VoidReply, version: ProtocolVersion) -> str:
-    method = message.method
+def encode_void_reply(request_id: str, method: Method) -> str:
+    """Encode the success reply of a request without a result: ``<id>|<method>|V``.
+
+    The same line as ``encode_remote_message(VoidReply(request_id, method))`` at any
+    version, without building the message: the Data side sends one per ``SUB`` and
+    ``USB`` (ARI-PROTOCOL.md §5.7, §5.8).
+
+    Raises:
+        LocalProtocolError: A method that has no void reply, or an id that would break
+            the line.
+    """
     tail = _VOID_TAILS.get(method._value_) if type(method) is Method else None
     if tail is None:
         tail = f"|{_check_method(method, _VOID_METHODS, 'A VoidReply')}|V\r\n"
-    return f"{_check_id(message.request_id)}{tail}"
+    return f"{_check_id(request_id)}{tail}"
+
+
+def _e_void_reply(message: VoidReply, version: ProtocolVersion) -> str:
+    return encode_void_reply(message.request_id, message.method)
 
 
 def _e_error_reply(message: ErrorReply, version: ProtocolVersion) -> str:
