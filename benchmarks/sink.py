@@ -54,6 +54,22 @@ _UPDATE_RE = re.compile(
 )
 
 
+def _read_lines(
+    recv: Callable[[int], bytes], tail: bytes, replies: int
+) -> tuple[list[bytes], bytes, float]:
+    """One ``recv`` of an in-flight loop: its complete lines, the partial rest, the time.
+
+    Raises:
+        ScenarioError: The adapter closed the connection (``replies`` so far).
+    """
+    data = recv(_RECV_SIZE)
+    now = time.perf_counter()
+    if not data:
+        raise ScenarioError(f"the adapter closed the connection after {replies} replies")
+    lines = (tail + data).split(b"\n")
+    return lines, lines.pop(), now
+
+
 class ScenarioError(Exception):
     """The adapter misbehaved, or did not answer in time."""
 
@@ -437,15 +453,8 @@ class ProxySink:
             for c in first:
                 sent_at[c] = now
             while expected:
-                data = recv(_RECV_SIZE)
-                now = clock()
+                lines, tail, now = _read_lines(recv, tail, len(latencies))
                 recvs += 1
-                if not data:
-                    raise ScenarioError(
-                        f"the adapter closed the connection after {len(latencies)} replies"
-                    )
-                lines = (tail + data).split(b"\n")
-                tail = lines.pop()
                 answered = []
                 for line in lines:
                     c = pop(line, None)
@@ -532,15 +541,8 @@ class ProxySink:
             expected.update(dict.fromkeys(prefixes[:count], 0))
             sent = count
             while expected:
-                data = recv(_RECV_SIZE)
-                now = clock()
+                lines, tail, now = _read_lines(recv, tail, len(latencies))
                 recvs += 1
-                if not data:
-                    raise ScenarioError(
-                        f"the adapter closed the connection after {len(latencies)} replies"
-                    )
-                lines = (tail + data).split(b"\n")
-                tail = lines.pop()
                 answered = []
                 for line in lines:
                     batch = pop(line[:width], None)
