@@ -246,8 +246,8 @@ class Transport:
 
         The new thread first calls ``on_data(b"")``, to process what was received but
         not yet handled, then reads the socket. Returns the thread, not yet started
-        (start it once the caller's locks are released), or ``None`` when the
-        connection is ending. Also lifts the cork of the old reader.
+        (the caller starts it), or ``None`` when the connection is ending. Also lifts
+        the cork of the old reader.
         """
         with self.lock:
             if self._closing or not self._started:
