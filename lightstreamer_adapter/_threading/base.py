@@ -692,7 +692,8 @@ class Server(metaclass=ABCMeta):
             sent = self._send_error_reply(request_id, method, exc)
             self._report_exception(exc)
             return sent
-        return self._send_line(line)
+        transport = self._transport  # _send_line() inlined: one reply per request
+        return transport is not None and transport.send(line)
 
     def _send_error_reply(self, request_id: str, method: Method, exc: BaseException) -> bool:
         """Send the error reply that ``exc`` maps to for ``method`` (ARI §3.10).

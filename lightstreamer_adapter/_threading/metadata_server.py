@@ -418,17 +418,15 @@ class MetadataProviderServer(Server):
         key = ordering_key(request)
         if key is None:
             if inline:
-                return (request.METHOD, self._serve, (request,))
+                return (request.METHOD, self._serve, (None, request, False))
             pool = self._pool
-            if pool is None or not pool.submit(self._serve, request):
+            if pool is None or not pool.submit(self._serve, None, request, False):
                 self._LOG.debug("Server %s: dropping %r, server stopped", self._name, request)
             return None
         sessions = self._sessions
         if sessions is None:
             assert self._pool is not None
-            sessions = self._sessions = SerialQueue(
-                self._pool, self._serve_serial, self._on_serial_error
-            )
+            sessions = self._sessions = SerialQueue(self._pool, self._serve, self._on_serial_error)
         if inline:
             if sessions.claim(key, request):
                 return (request.METHOD, sessions.run_claimed, (key, request))
@@ -452,11 +450,9 @@ class MetadataProviderServer(Server):
         # listener queues once this returns a version follows the reply on the wire.
         return self._version if self._init_done else None
 
-    def _serve_serial(self, key: str, request: Request, more: bool) -> None:
-        self._serve(request)
-
-    def _serve(self, request: Request) -> None:
-        # Worker thread: one request, one reply, always (ARI-PROTOCOL.md §2.2).
+    def _serve(self, key: str | None, request: Request, more: bool) -> None:
+        # One request, one reply, always (ARI-PROTOCOL.md §2.2). The signature is the
+        # SerialQueue handler's (the ordering key, or None for unordered requests).
         version = self._version or LATEST
         try:
             reply = handle_request(self._adapter, request, version, self._LOG)

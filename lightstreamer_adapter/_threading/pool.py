@@ -172,17 +172,19 @@ class SerialQueue(Generic[K, T]):
         self._handler = handler
         self._on_error = on_error
         self._lock = threading.Lock()
-        # A key is present exactly while a drain for it is queued or running.
-        self._queues: dict[K, deque[T]] = {}
+        # A key is present exactly while one of its items is running or on its way to a
+        # worker. The value holds the items waiting behind that one: None while there are
+        # none, so that the usual request, alone for its key, costs no deque.
+        self._waiting: dict[K, deque[T] | None] = {}
 
     def submit(self, key: K, item: T) -> bool:
         """Queue ``item`` under ``key``; return ``False`` if the pool is shut down."""
         if not self.claim(key, item):
             return True  # the thread busy with the key passes it on to the pool
-        if self._pool.submit(self.drain, key):
+        if self._pool.submit(self._start, key, item):
             return True
         with self._lock:
-            self._queues.pop(key, None)
+            self._waiting.pop(key, None)
         return False
 
     def claim(self, key: K, item: T) -> bool:
@@ -190,45 +192,36 @@ class SerialQueue(Generic[K, T]):
 
         Returns ``True`` when ``key`` was idle: the caller must then call
         :meth:`run_claimed` with ``key`` and ``item`` itself (this is how the reader
-        runs a request inline); ``False`` when the item waits behind others of its key, which the
-        thread busy with that key will pass on to the pool.
+        runs a request inline); ``False`` when the item waits behind others of its key,
+        which the thread busy with that key will pass on to the pool.
         """
         with self._lock:
-            queue = self._queues.get(key)
-            if queue is not None:
+            waiting = self._waiting
+            if key not in waiting:
+                waiting[key] = None
+                return True
+            queue = waiting[key]
+            if queue is None:
+                waiting[key] = deque((item,))
+            else:
                 queue.append(item)
-                return False
-            self._queues[key] = deque((item,))
-            return True
+            return False
 
     def pending(self, key: K) -> int:
         """How many items of ``key`` are queued or being processed."""
         with self._lock:
-            queue = self._queues.get(key)
-            return 0 if queue is None else len(queue)
+            if key not in self._waiting:
+                return 0
+            queue = self._waiting[key]
+            return 1 if queue is None else 1 + len(queue)
 
-    def drain(self, key: K) -> None:
-        """Process the item at the head of ``key``'s queue, then pass the key on.
-
-        Run by a pool worker.
-        """
-        with self._lock:
-            queue = self._queues[key]
-            # The item stays at the head while it runs, so that pending() counts it and
-            # so that a concurrent submit() sees the key as busy.
-            item = queue[0]
-            more = len(queue) > 1
-        self._run(key, item, more)
-
-    def run_claimed(self, key: K, item: T) -> None:
+    def run_claimed(self, key: K, item: T, more: bool = False) -> None:
         """Process ``item``, just :meth:`claim`-ed by the caller, then pass the key on.
 
-        Nothing can have been queued behind it in between, as long as the caller is
-        the one thread that submits (the reader).
+        ``more`` tells the handler whether other items of ``key`` were waiting; nothing
+        can have been queued behind a claimed item yet as long as the caller is the one
+        thread that submits (the reader), hence the default.
         """
-        self._run(key, item, False)
-
-    def _run(self, key: K, item: T, more: bool) -> None:
         try:
             self._handler(key, item, more)
         except BaseException as exc:
@@ -238,13 +231,21 @@ class SerialQueue(Generic[K, T]):
                 _LOG.exception("Unexpected error while reporting an error for %r", key)
         finally:
             with self._lock:
-                queue = self._queues[key]
-                queue.popleft()
-                if queue:
-                    again = True
+                queue = self._waiting[key]
+                if queue is None:
+                    del self._waiting[key]
                 else:
-                    del self._queues[key]
-                    again = False
-            if again and not self._pool.submit(self.drain, key):
+                    # The next item goes to the end of the pool's queue (no starvation).
+                    item = queue.popleft()
+                    if not queue:
+                        self._waiting[key] = None
+            if queue is not None and not self._pool.submit(self._start, key, item):
                 with self._lock:
-                    self._queues.pop(key, None)
+                    self._waiting.pop(key, None)
+
+    def _start(self, key: K, item: T) -> None:
+        # A pool worker takes the item: "more" is decided now, as items may have been
+        # queued behind it since it was passed on.
+        with self._lock:
+            more = self._waiting[key] is not None
+        self.run_claimed(key, item, more)

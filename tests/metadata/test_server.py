@@ -471,7 +471,7 @@ def test_one_thousand_sessions_keep_per_session_order(
     assert elapsed < T(10)
     # no per-session state left behind
     assert server._sessions is not None
-    assert server._sessions._queues == {}
+    assert server._sessions._waiting == {}
 
 
 def test_sessions_run_in_parallel_and_one_slow_session_blocks_only_itself(
