@@ -7,6 +7,8 @@ test files may share a basename in different folders; share helpers through fixt
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +27,26 @@ def scaled(seconds: float = 5.0) -> float:
 def timeout() -> Callable[[float], float]:
     """Return :func:`scaled`: ``timeout(5)`` is five seconds times the scale."""
     return scaled
+
+
+def poll_until(predicate: Callable[[], object], timeout: float, what: str) -> None:
+    """Poll ``predicate`` until it is true; AssertionError after ``timeout`` seconds.
+
+    For states no event announces (e.g. a thread that has parked a request); the
+    polling interval is 1 ms, with a deadline, never a bare sleep.
+    """
+    deadline = time.monotonic() + timeout
+    pause = threading.Event()
+    while not predicate():
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+        pause.wait(0.001)
+
+
+@pytest.fixture
+def wait_until() -> Callable[[Callable[[], object], float, str], None]:
+    """Return :func:`poll_until`: ``wait_until(predicate, timeout, what)``."""
+    return poll_until
 
 
 _PROCESS_EXITS: list[str] = []

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -37,18 +36,8 @@ def T(seconds: float = 5.0) -> float:
     return seconds * SCALE
 
 
-def wait_until(predicate: Callable[[], object], timeout: float, what: str) -> None:
-    """Poll ``predicate`` until it is true; AssertionError after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    pause = threading.Event()
-    while not predicate():
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
-        pause.wait(0.001)
-
-
 @pytest.fixture
-def serve_inline(serve: Serve) -> Serve:
+def serve_inline(serve: Serve, wait_until: Any) -> Serve:
     """``serve``, then wait for the init gate to open.
 
     The init reply leaves just before the gate opens; a request that arrives in between

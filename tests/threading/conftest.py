@@ -407,8 +407,10 @@ class Kit:
     ipv6_available = staticmethod(ipv6_available)
     start_server = staticmethod(start_server)
     DPI_191 = DPI_191
+    wait_until: Callable[[Callable[[], object], float, str], None]
 
 
 @pytest.fixture
-def kit() -> type[Kit]:
+def kit(wait_until: Callable[[Callable[[], object], float, str], None]) -> type[Kit]:
+    Kit.wait_until = staticmethod(wait_until)  # from the root conftest
     return Kit

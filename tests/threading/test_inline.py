@@ -32,16 +32,6 @@ DATA_LOGGER = "lightstreamer-adapter.server.DataProviderServer"
 # ---------------------------------------------------------------------- helpers
 
 
-def wait_until(predicate: Callable[[], object], timeout: float, what: str) -> None:
-    """Poll ``predicate`` until it is true; AssertionError after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    pause = threading.Event()
-    while not predicate():
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
-        pause.wait(0.001)
-
-
 class ThreadAdapter(DataProvider):
     """Records ``(method, item, thread name)``; ``subscribe`` may block per item.
 
@@ -179,7 +169,7 @@ def wait_serving(kit: Any, server: DataProviderServer) -> None:
     The init reply leaves just before the gate opens; a request that arrives in between
     waits behind the gate and is then dispatched to the pool, not run inline.
     """
-    wait_until(lambda: server._serving, kit.T(), "the init gate to open")
+    kit.wait_until(lambda: server._serving, kit.T(), "the init gate to open")
 
 
 def block_subscribe(kit: Any, proxy: Any, adapter: ThreadAdapter, item: str, rid: str) -> Any:
@@ -192,7 +182,7 @@ def block_subscribe(kit: Any, proxy: Any, adapter: ThreadAdapter, item: str, rid
 
 def wait_takeover(kit: Any, server: DataProviderServer, takeover: int = 2) -> threading.Thread:
     name = reader_name(server, takeover)
-    wait_until(lambda: name in reader_names(server), kit.T(), f"the reader thread {name}")
+    kit.wait_until(lambda: name in reader_names(server), kit.T(), f"the reader thread {name}")
     return thread_named(server, name)
 
 
@@ -296,7 +286,7 @@ def test_usb_of_a_blocked_item_waits_for_its_subscribe(
     items = server._items
     assert items is not None
     # Read by the new reader and queued behind the running SUB of the same item.
-    wait_until(lambda: items.pending("A") == 2, kit.T(), "the USB queued behind the SUB")
+    kit.wait_until(lambda: items.pending("A") == 2, kit.T(), "the USB queued behind the SUB")
     assert ("unsubscribe", "A") not in adapter.sequence()
     release.set()
     assert proxy.read_lines(2) == ["SA|SUB|V", "UA|USB|V"]
@@ -304,7 +294,7 @@ def test_usb_of_a_blocked_item_waits_for_its_subscribe(
     assert adapter.overlaps == 0
     (thread,) = adapter.threads_of("unsubscribe", "A")
     assert thread.startswith(f"ls-data-worker-{server._index}-"), thread
-    wait_until(lambda: items.pending("A") == 0, kit.T(), "item A to be idle")
+    kit.wait_until(lambda: items.pending("A") == 0, kit.T(), "item A to be idle")
 
 
 # ---------------------------------------------------------------------- 5. CLOSE and EOF
@@ -397,7 +387,7 @@ def test_pool_of_one_has_no_watchdog_and_runs_calls_on_the_worker(
     proxy.send("SB|SUB|S|B", "SC|SUB|S|C", "UA|USB|S|A")
     items = server._items
     assert items is not None
-    wait_until(lambda: items.pending("A") == 2, kit.T(), "the USB queued behind the SUB")
+    kit.wait_until(lambda: items.pending("A") == 2, kit.T(), "the USB queued behind the SUB")
     assert adapter.sequence() == [("subscribe", "A")]
     release.set()
     replies = proxy.read_lines(4)
@@ -425,7 +415,7 @@ def test_default_pool_of_one_on_a_one_cpu_machine_keeps_the_watchdog(
     assert server.thread_pool_size == 1
     assert server._runner is not None
     assert f"ls-data-watchdog-{n}" in {t.name for t in server._threads()}
-    wait_until(lambda: server._serving, kit.T(), "the init to complete")
+    kit.wait_until(lambda: server._serving, kit.T(), "the init to complete")
     proxy.send("SB|SUB|S|B")
     assert proxy.read_lines(1) == ["SB|SUB|V"]
     assert adapter.threads_of("subscribe", "B") == [reader_name(server)]
@@ -649,7 +639,7 @@ def test_runner_accepts_again_after_the_cooldown(runners: Any, kit: Any) -> None
     stalls.wait_count(1, kit.T())
     with lock:
         runner.end()
-    wait_until(lambda: runner.accepts("SUB"), kit.T(), "the end of the cooldown")
+    kit.wait_until(lambda: runner.accepts("SUB"), kit.T(), "the end of the cooldown")
     assert runner.accepts("SUB")
     # And it can stall (and cool down) again.
     runner.begin("SUB")
@@ -661,14 +651,14 @@ def test_runner_accepts_again_after_the_cooldown(runners: Any, kit: Any) -> None
 
 def test_runner_disarms_when_idle_and_rearms_on_the_next_call(runners: Any, kit: Any) -> None:
     runner, stalls, lock = runners()
-    wait_until(lambda: runner.thread.is_alive(), kit.T(), "the watchdog thread")
+    kit.wait_until(lambda: runner.thread.is_alive(), kit.T(), "the watchdog thread")
     assert not runner._armed  # no call yet: the watchdog sleeps without a timeout
     runner.begin("GIS")
     with lock:
         runner.end()
     assert runner._armed
     # After its idle ticks the watchdog sleeps again, and takes no lock meanwhile.
-    wait_until(lambda: not runner._armed, kit.T(), "the watchdog to disarm")
+    kit.wait_until(lambda: not runner._armed, kit.T(), "the watchdog to disarm")
     entries = lock.entries
     assert stalls.kinds == []
     # The next call re-arms it, and a stall is still noticed.
@@ -684,7 +674,7 @@ def test_runner_disarms_when_idle_and_rearms_on_the_next_call(runners: Any, kit:
 def test_runner_stop_ends_its_thread(runners: Any, kit: Any) -> None:
     # Idle (disarmed) watchdog.
     idle, _, _ = runners()
-    wait_until(lambda: idle.thread.is_alive(), kit.T(), "the watchdog thread")
+    kit.wait_until(lambda: idle.thread.is_alive(), kit.T(), "the watchdog thread")
     idle.stop()
     idle.thread.join(kit.T())
     assert not idle.thread.is_alive()
@@ -723,7 +713,7 @@ def test_runner_reports_an_on_stall_error_and_goes_on(
     try:
         runner.begin("SUB")
         assert called.wait(kit.T())
-        wait_until(
+        kit.wait_until(
             lambda: any("replacing a busy reader" in r.getMessage() for r in caplog.records),
             kit.T(),
             "the error log",
