@@ -18,6 +18,12 @@ The transport knows bytes and lines, not packets. It
 * writes ``KEEPALIVE`` when nothing at all was written for the keepalive interval (§7);
 * runs one **reader** thread: ``recv`` in chunks of 64 KiB handed to ``on_data``.
 
+On a plain socket the reader blocks in ``recv`` and the writer in ``sendall``. A TLS
+socket must not be used by two threads at once (OpenSSL forbids it, and CPython releases
+the GIL inside ``SSL_read``/``SSL_write``): there the socket is non-blocking, every TLS
+call (``recv``, ``send``, ``shutdown``) is made under one lock of its own, and the threads
+wait for the socket (``poll``/``select``) outside that lock (:class:`_TlsIO`).
+
 Failures (EOF, socket errors, the backpressure timeout) are collected in one place: the
 first one wins, the socket is shut down, and the reader thread calls ``on_closed`` with it
 exactly once when it exits (ARI-PROTOCOL.md §10 item 93). A local :meth:`Transport.close`
@@ -30,11 +36,13 @@ Both threads are non-daemon, so that a started server keeps the process alive (a
 from __future__ import annotations
 
 import logging
+import select
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
     import ssl
@@ -63,6 +71,9 @@ KEEPALIVE_LINE: Final = "KEEPALIVE\r\n"
 _RECV_SIZE: Final = 65536
 #: Lines written per sendall (about 40 KB of updates of 8 short fields).
 _WRITE_SLICE: Final = 256
+#: Longest wait of a TLS reader or writer for its socket before it checks again whether
+#: the connection is closing (shutdown() ends the wait at once where the OS wakes it).
+_TLS_POLL_INTERVAL: Final = 0.5
 
 _get_ident = threading.get_ident
 
@@ -150,6 +161,17 @@ class Transport:
         keepalive: float | None = None,
     ) -> None:
         self._sock = sock
+        # The I/O path is chosen once: a plain socket is read and written directly (the
+        # hot path), a TLS socket through _TlsIO, which serializes the TLS calls.
+        self._tls = _TlsIO.for_socket(sock, send_timeout, lambda: self._closing)
+        self._recv: Callable[[int], bytes]
+        self._sendall: Callable[[bytes], None]
+        if self._tls is None:
+            self._recv = sock.recv
+            self._sendall = sock.sendall
+        else:
+            self._recv = self._tls.recv
+            self._sendall = self._tls.sendall
         self._on_data = on_data
         self._on_closed = on_closed
         self._send_timeout = send_timeout
@@ -195,8 +217,11 @@ class Transport:
         Raises:
             OSError: The line could not be written; no thread was started.
         """
-        self._sock.settimeout(self._send_timeout)
-        self._sock.sendall(first_line.encode("utf-8"))
+        if self._tls is None:
+            self._sock.settimeout(self._send_timeout)  # bounds each sendall
+        else:
+            self._sock.setblocking(False)  # _TlsIO bounds its writes itself
+        self._sendall(first_line.encode("utf-8"))
         self._last_write = time.monotonic()
         _log_sent([first_line])
         self._started = True
@@ -397,6 +422,7 @@ class Transport:
             self._room_waiters -= 1
 
     def _write_loop(self) -> None:
+        sendall = self._sendall
         try:
             while True:
                 with self.lock:
@@ -435,8 +461,8 @@ class Transport:
                     except UnicodeEncodeError:
                         data = _encode_valid_lines(part)
                     del part
-                    # The socket timeout (send_timeout) bounds each sendall.
-                    self._sock.sendall(data)
+                    # send_timeout bounds each sendall (the socket timeout, or _TlsIO).
+                    sendall(data)
                     del data
                 with self.lock:
                     self._last_write = time.monotonic()
@@ -456,6 +482,7 @@ class Transport:
     def _read_loop(self, taking_over: bool) -> None:
         failure: BaseException | None = None
         me = threading.current_thread()
+        recv = self._recv
         try:
             if taking_over:
                 try:
@@ -466,9 +493,10 @@ class Transport:
                 if self.reader is not me:
                     return  # another thread took over while this one was busy
                 try:
-                    data = self._sock.recv(_RECV_SIZE)
+                    data = recv(_RECV_SIZE)
                 except TimeoutError:
-                    # The socket timeout exists for sendall; an idle reader just goes on.
+                    # The socket timeout exists for sendall (or _TlsIO's wait ended): an
+                    # idle reader checks the loop condition and goes on.
                     continue
                 if not data:
                     failure = EOFError("Socket connection broken: end of stream from the Proxy")
@@ -525,6 +553,10 @@ class Transport:
         self._room.notify_all()
 
     def _shutdown_socket(self) -> None:
+        # Wakes a reader blocked in recv (or a TLS thread waiting in poll).
+        if self._tls is not None:
+            self._tls.shutdown()
+            return
         try:
             self._sock.shutdown(socket.SHUT_RDWR)
         except (OSError, ValueError):
@@ -536,6 +568,135 @@ class Transport:
             last = self._threads_left == 0
         if last:
             self._sock.close()
+
+
+class _TlsIO:
+    """Reads and writes one TLS socket from two threads, one TLS call at a time.
+
+    OpenSSL forbids using one connection from two threads at once. The socket is
+    non-blocking (set by :meth:`Transport.start`); every TLS call is made under
+    :attr:`lock`, which is never held while waiting: ``SSLWantReadError`` and
+    ``SSLWantWriteError`` make the thread release it and wait for the socket with
+    :func:`_wait_socket`. Once the transport is closing no TLS call is made (after
+    ``shutdown`` an ``SSLSocket`` would read and write the raw socket).
+    """
+
+    __slots__ = ("_closing", "_send_timeout", "_sock", "_want_read", "_want_write", "lock")
+
+    @classmethod
+    def for_socket(
+        cls, sock: socket.socket, send_timeout: float, closing: Callable[[], bool]
+    ) -> _TlsIO | None:
+        """An instance for a TLS socket, ``None`` for a plain one."""
+        # An SSLSocket exists only if ssl was imported: no import here (4 MB).
+        ssl_module = sys.modules.get("ssl")
+        if ssl_module is None or not isinstance(sock, ssl_module.SSLSocket):
+            return None
+        return cls(sock, send_timeout, closing, ssl_module)
+
+    def __init__(
+        self,
+        sock: socket.socket,
+        send_timeout: float,
+        closing: Callable[[], bool],
+        ssl_module: Any,
+    ) -> None:
+        self._sock = sock
+        self._send_timeout = send_timeout
+        self._closing = closing
+        self._want_read: type[OSError] = ssl_module.SSLWantReadError
+        self._want_write: type[OSError] = ssl_module.SSLWantWriteError
+        #: Held for every TLS call on the socket, never while waiting.
+        self.lock = threading.Lock()
+
+    def recv(self, size: int) -> bytes:
+        """Up to ``size`` bytes; ``b""`` at the end of the stream or once closing.
+
+        Raises:
+            TimeoutError: Nothing arrived for a while (the caller checks whether to
+                go on reading and calls again).
+            OSError: The connection failed.
+        """
+        sock = self._sock
+        while True:
+            # Tried before waiting: the TLS layer may hold decrypted bytes already.
+            with self.lock:
+                if self._closing():
+                    return b""
+                try:
+                    return sock.recv(size)
+                except self._want_read:
+                    writable = False
+                except self._want_write:
+                    writable = True
+            if not _wait_socket(sock, writable, _TLS_POLL_INTERVAL):
+                raise TimeoutError("no data")
+
+    def sendall(self, data: bytes) -> None:
+        """Write all of ``data`` within ``send_timeout`` seconds.
+
+        Raises:
+            TimeoutError: The Proxy did not take the data in time.
+            OSError: The connection failed or is closing.
+        """
+        sock = self._sock
+        view = memoryview(data)
+        deadline = time.monotonic() + self._send_timeout
+        while view:
+            with self.lock:
+                if self._closing():
+                    raise ConnectionAbortedError("the connection is closed")
+                try:
+                    # Without partial writes, SSL_write takes all of it or nothing; a
+                    # retry after a "want" error passes the same bytes, as required.
+                    sent = sock.send(view)
+                except self._want_read:
+                    writable = False
+                except self._want_write:
+                    writable = True
+                else:
+                    view = view[sent:]
+                    continue
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(
+                    f"a write to the Proxy Adapter did not complete within send_timeout "
+                    f"({self._send_timeout} s): the Proxy Adapter is not reading; raise "
+                    "send_timeout if it is just slow"
+                )
+            _wait_socket(sock, writable, min(remaining, _TLS_POLL_INTERVAL))
+
+    def shutdown(self) -> None:
+        """Shut both directions down (no TLS close_notify), between two TLS calls."""
+        with self.lock:
+            try:
+                self._sock.shutdown(socket.SHUT_RDWR)
+            except (OSError, ValueError):
+                pass  # already shut down, never connected, or closed
+
+
+if sys.platform == "win32":
+
+    def _wait_socket(sock: socket.socket, writable: bool, timeout: float) -> bool:
+        # Windows has no poll(); its select() has no descriptor-number limit.
+        sockets = [sock]
+        if writable:
+            ready = select.select([], sockets, [], timeout)[1]
+        else:
+            ready = select.select(sockets, [], [], timeout)[0]
+        return bool(ready)
+
+else:
+
+    def _wait_socket(sock: socket.socket, writable: bool, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for ``sock`` to be readable (or writable).
+
+        Returns whether it became ready (errors and hang-ups count as ready).
+        """
+        # poll(), not select(): select() fails on descriptors above FD_SETSIZE (1024).
+        poller = select.poll()
+        poller.register(sock, select.POLLOUT if writable else select.POLLIN)
+        return bool(poller.poll(timeout * 1000.0))
 
 
 def log_received(data: bytes, carry: bytearray) -> None:
