@@ -22,7 +22,7 @@ On a plain socket the reader blocks in ``recv`` and the writer in ``sendall``. A
 socket must not be used by two threads at once (OpenSSL forbids it, and CPython releases
 the GIL inside ``SSL_read``/``SSL_write``): there the socket is non-blocking, every TLS
 call (``recv``, ``send``, ``shutdown``) is made under one lock of its own, and the threads
-wait for the socket (``poll``/``select``) outside that lock (:class:`_TlsIO`).
+wait for the socket (``poll``/``select``) outside that lock (:class:`TlsIO`).
 
 Failures (EOF, socket errors, the backpressure timeout) are collected in one place: the
 first one wins, the socket is shut down, and the reader thread calls ``on_closed`` with it
@@ -52,6 +52,7 @@ __all__ = [
     "DEFAULT_MAX_PENDING_BYTES",
     "DEFAULT_SEND_TIMEOUT",
     "KEEPALIVE_LINE",
+    "TlsIO",
     "Transport",
     "open_connection",
 ]
@@ -162,8 +163,8 @@ class Transport:
     ) -> None:
         self._sock = sock
         # The I/O path is chosen once: a plain socket is read and written directly (the
-        # hot path), a TLS socket through _TlsIO, which serializes the TLS calls.
-        self._tls = _TlsIO.for_socket(sock, send_timeout, lambda: self._closing)
+        # hot path), a TLS socket through TlsIO, which serializes the TLS calls.
+        self._tls = TlsIO.for_socket(sock, send_timeout, lambda: self._closing)
         self._recv: Callable[[int], bytes]
         self._sendall: Callable[[bytes], None]
         if self._tls is None:
@@ -220,7 +221,7 @@ class Transport:
         if self._tls is None:
             self._sock.settimeout(self._send_timeout)  # bounds each sendall
         else:
-            self._sock.setblocking(False)  # _TlsIO bounds its writes itself
+            self._sock.setblocking(False)  # TlsIO bounds its writes itself
         self._sendall(first_line.encode("utf-8"))
         self._last_write = time.monotonic()
         _log_sent([first_line])
@@ -461,7 +462,7 @@ class Transport:
                     except UnicodeEncodeError:
                         data = _encode_valid_lines(part)
                     del part
-                    # send_timeout bounds each sendall (the socket timeout, or _TlsIO).
+                    # send_timeout bounds each sendall (the socket timeout, or TlsIO).
                     sendall(data)
                     del data
                 with self.lock:
@@ -495,7 +496,7 @@ class Transport:
                 try:
                     data = recv(_RECV_SIZE)
                 except TimeoutError:
-                    # The socket timeout exists for sendall (or _TlsIO's wait ended): an
+                    # The socket timeout exists for sendall (or TlsIO's wait ended): an
                     # idle reader checks the loop condition and goes on.
                     continue
                 if not data:
@@ -570,15 +571,15 @@ class Transport:
             self._sock.close()
 
 
-class _TlsIO:
+class TlsIO:
     """Reads and writes one TLS socket from two threads, one TLS call at a time.
 
-    OpenSSL forbids using one connection from two threads at once. The socket is
-    non-blocking (set by :meth:`Transport.start`); every TLS call is made under
-    :attr:`lock`, which is never held while waiting: ``SSLWantReadError`` and
+    OpenSSL forbids using one connection from two threads at once. The owner makes the
+    socket non-blocking (:meth:`Transport.start`; the simulator of
+    :mod:`lightstreamer_adapter.testing` uses this class too); every TLS call is made
+    under :attr:`lock`, which is never held while waiting: ``SSLWantReadError`` and
     ``SSLWantWriteError`` make the thread release it and wait for the socket with
-    :func:`_wait_socket`. Once the transport is closing no TLS call is made (after
-    ``shutdown`` an ``SSLSocket`` would read and write the raw socket).
+    :func:`_wait_socket`. Once ``closing()`` is true no TLS call is made.
     """
 
     __slots__ = ("_closing", "_send_timeout", "_sock", "_want_read", "_want_write", "lock")
@@ -586,7 +587,7 @@ class _TlsIO:
     @classmethod
     def for_socket(
         cls, sock: socket.socket, send_timeout: float, closing: Callable[[], bool]
-    ) -> _TlsIO | None:
+    ) -> TlsIO | None:
         """An instance for a TLS socket, ``None`` for a plain one."""
         # An SSLSocket exists only if ssl was imported: no import here (4 MB).
         ssl_module = sys.modules.get("ssl")
@@ -666,11 +667,15 @@ class _TlsIO:
                 )
             _wait_socket(sock, writable, min(remaining, _TLS_POLL_INTERVAL))
 
-    def shutdown(self) -> None:
-        """Shut both directions down (no TLS close_notify), between two TLS calls."""
+    def shutdown(self, how: int = socket.SHUT_RDWR) -> None:
+        """Shut the TCP connection down (no TLS close_notify), between two TLS calls.
+
+        The TLS state is kept (``SSLSocket.shutdown`` would drop it, and a later read
+        would return the raw records): after ``SHUT_WR`` the socket can still be read.
+        """
         with self.lock:
             try:
-                self._sock.shutdown(socket.SHUT_RDWR)
+                socket.socket.shutdown(self._sock, how)
             except (OSError, ValueError):
                 pass  # already shut down, never connected, or closed
 

@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from .._threading.transport import TlsIO
 from ..protocol.encode import encode_proxy_message
 from ..protocol.errors import RemoteProtocolError
 from ..protocol.framing import CRLF, LineBuffer
@@ -200,7 +201,24 @@ class Connection:
         self._force_handler = force_handler
         self._logger = logger
         self._send_lock = threading.Lock()
-        sock.settimeout(timeout)
+        # The I/O path is chosen once. A plain socket is read and written directly, with
+        # the timeout bounding each call. A TLS socket must not be in the reader's recv
+        # and a sender's sendall at once (OpenSSL forbids it, and CPython releases the
+        # GIL in SSL_read/SSL_write): it is non-blocking and used through TlsIO, which
+        # makes one TLS call at a time and waits for the socket outside its lock.
+        #: Set before the socket is shut down for good: TlsIO then makes no TLS call.
+        self._io_closed = False
+        self._tls = TlsIO.for_socket(sock, timeout, lambda: self._io_closed)
+        self._recv: Callable[[int], bytes]
+        self._sendall: Callable[[bytes], None]
+        if self._tls is None:
+            sock.settimeout(timeout)
+            self._recv = sock.recv
+            self._sendall = sock.sendall
+        else:
+            sock.setblocking(False)  # TlsIO bounds its writes by the timeout itself
+            self._recv = self._tls.recv
+            self._sendall = self._tls.sendall
 
         self.cond = threading.Condition()
         self.received: list[str] = []
@@ -261,30 +279,46 @@ class Connection:
             else:
                 with self.cond:
                     self._closing = True
-                try:
-                    self.sock.shutdown(socket.SHUT_WR)
-                except (OSError, ValueError):
-                    pass
+                self._shutdown_socket(socket.SHUT_WR)
                 if self._thread.is_alive() and self._thread is not threading.current_thread():
                     wait = min(grace, deadline - time.monotonic())
                     self._thread.join(max(0.0, wait))
         with self.cond:
             self._closing = True
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except (OSError, ValueError):
-            pass
+        self._shutdown_socket(socket.SHUT_RDWR)
         if self._thread.is_alive() and self._thread is not threading.current_thread():
             self._thread.join(max(0.0, deadline - time.monotonic()))
-        try:
-            self.sock.close()
-        except OSError:
-            pass
+        self._close_socket()
         with self.cond:
             if not self.ended:
                 self.ended = True
                 self.end_reason = "the simulator closed the connection"
             self.cond.notify_all()
+
+    def _shutdown_socket(self, how: int) -> None:
+        """Shut the socket down: ``SHUT_WR`` half closes it, ``SHUT_RDWR`` ends its I/O."""
+        if how == socket.SHUT_RDWR:
+            self._io_closed = True
+        if self._tls is not None:
+            self._tls.shutdown(how)  # between two TLS calls, keeping the TLS state
+            return
+        try:
+            self.sock.shutdown(how)
+        except (OSError, ValueError):
+            pass
+
+    def _close_socket(self) -> None:
+        self._io_closed = True
+        try:
+            if self._tls is None:
+                self.sock.close()
+            else:
+                # The reader may still be alive (a join that timed out): not in the
+                # middle of one of its TLS calls.
+                with self._tls.lock:
+                    self.sock.close()
+        except OSError:
+            pass
 
     @property
     def close_packet_allowed(self) -> bool:
@@ -317,7 +351,7 @@ class Connection:
             if self._logger.isEnabledFor(logging.DEBUG):
                 self._logger.debug("> %s", line)
             try:
-                self.sock.sendall(data)
+                self._sendall(data)
             except TimeoutError as exc:
                 raise TimeoutError(
                     f"could not send {_shorten(line)!r} to the adapter within the "
@@ -471,10 +505,15 @@ class Connection:
 
     def _read_loop(self) -> None:
         reason = "the adapter closed the connection"
+        recv = self._recv
         while True:
             try:
-                chunk = self.sock.recv(_RECV_SIZE)
+                chunk = recv(_RECV_SIZE)
             except TimeoutError:
+                if self._tls is not None:
+                    # TlsIO's wait for the socket ended: its recv returns b"" once the
+                    # socket is shut down for good (and not during the CLOSE grace).
+                    continue
                 with self.cond:
                     if self._closing:
                         reason = "the simulator closed the connection"
@@ -605,10 +644,7 @@ class Connection:
                     self.send_message(CloseNotice({"reason": "wrong credentials"}))
                 except (OSError, ConnectionError):
                     pass
-            try:
-                self.sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+            self._shutdown_socket(socket.SHUT_RDWR)
 
         return refuse
 
