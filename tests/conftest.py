@@ -7,9 +7,12 @@ test files may share a basename in different folders; share helpers through fixt
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -47,6 +50,34 @@ def poll_until(predicate: Callable[[], object], timeout: float, what: str) -> No
 def wait_until() -> Callable[[Callable[[], object], float, str], None]:
     """Return :func:`poll_until`: ``wait_until(predicate, timeout, what)``."""
     return poll_until
+
+
+@pytest.fixture(scope="session")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for ``localhost`` and ``127.0.0.1``: (cert, key) paths.
+
+    Made once per run with the ``openssl`` command; tests that need it are skipped
+    where that command is missing.
+    """
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("the openssl command is not available to make a test certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    made = subprocess.run(
+        [
+            openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt",
+            "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+            "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-keyout", str(key), "-out", str(cert),
+        ],
+        capture_output=True,
+        timeout=scaled(30),
+        check=False,
+    )  # fmt: skip
+    if made.returncode != 0:
+        pytest.skip(f"openssl could not make a certificate: {made.stderr.decode()[:200]}")
+    return cert, key
 
 
 _PROCESS_EXITS: list[str] = []

@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib
 import os
 import re
-import shutil
 import signal
 import socket
 import ssl
@@ -532,30 +531,6 @@ def test_chat_metadata_item_properties() -> None:
 
 # --------------------------------------------------------------------------------------
 # tls_credentials.py
-
-
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1, made with the openssl command."""
-    openssl = shutil.which("openssl")
-    if openssl is None:
-        pytest.skip("the openssl command is not available to make a test certificate")
-    folder = tmp_path_factory.mktemp("examples-tls")
-    cert, key = folder / "proxy.pem", folder / "proxy.key"
-    result = subprocess.run(
-        [
-            openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt",
-            "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-            "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-            "-keyout", str(key), "-out", str(cert),
-        ],
-        capture_output=True,
-        timeout=T * 4,
-        check=False,
-    )  # fmt: skip
-    if result.returncode != 0:
-        pytest.skip(f"openssl could not make a certificate: {result.stderr.decode()[:200]}")
-    return cert, key
 
 
 def _proxy_context(certificate: tuple[Path, Path]) -> ssl.SSLContext:

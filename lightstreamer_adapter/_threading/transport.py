@@ -582,18 +582,33 @@ class TlsIO:
     :func:`_wait_socket`. Once ``closing()`` is true no TLS call is made.
     """
 
-    __slots__ = ("_closing", "_send_timeout", "_sock", "_want_read", "_want_write", "lock")
+    __slots__ = (
+        "_closing",
+        "_peer",
+        "_send_timeout",
+        "_sock",
+        "_want_read",
+        "_want_write",
+        "lock",
+    )
 
     @classmethod
     def for_socket(
-        cls, sock: socket.socket, send_timeout: float, closing: Callable[[], bool]
+        cls,
+        sock: socket.socket,
+        send_timeout: float,
+        closing: Callable[[], bool],
+        peer: str = "the Proxy Adapter",
     ) -> TlsIO | None:
-        """An instance for a TLS socket, ``None`` for a plain one."""
+        """An instance for a TLS socket, ``None`` for a plain one.
+
+        ``peer`` names the other side in the message of a write timeout.
+        """
         # An SSLSocket exists only if ssl was imported: no import here (4 MB).
         ssl_module = sys.modules.get("ssl")
         if ssl_module is None or not isinstance(sock, ssl_module.SSLSocket):
             return None
-        return cls(sock, send_timeout, closing, ssl_module)
+        return cls(sock, send_timeout, closing, ssl_module, peer)
 
     def __init__(
         self,
@@ -601,8 +616,10 @@ class TlsIO:
         send_timeout: float,
         closing: Callable[[], bool],
         ssl_module: Any,
+        peer: str = "the Proxy Adapter",
     ) -> None:
         self._sock = sock
+        self._peer = peer
         self._send_timeout = send_timeout
         self._closing = closing
         self._want_read: type[OSError] = ssl_module.SSLWantReadError
@@ -661,9 +678,9 @@ class TlsIO:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError(
-                    f"a write to the Proxy Adapter did not complete within send_timeout "
-                    f"({self._send_timeout} s): the Proxy Adapter is not reading; raise "
-                    "send_timeout if it is just slow"
+                    f"a write to {self._peer} did not complete within "
+                    f"{self._send_timeout} s: {self._peer} is not reading; raise the "
+                    "timeout (send_timeout for a server) if it is just slow"
                 )
             _wait_socket(sock, writable, min(remaining, _TLS_POLL_INTERVAL))
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import shutil
 import ssl
-import subprocess
 
 import pytest
 
@@ -122,29 +120,6 @@ def test_bad_credentials_option():
 
 
 # -- TLS -----------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory):
-    """A self-signed certificate for 127.0.0.1, made with the openssl CLI."""
-    openssl = shutil.which("openssl")
-    if openssl is None:
-        pytest.skip("the openssl command is not available to make a test certificate")
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    result = subprocess.run(
-        [
-            openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt",
-            "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-            "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert),
-        ],
-        capture_output=True,
-        timeout=T * 4,
-        check=False,
-    )  # fmt: skip
-    if result.returncode != 0:
-        pytest.skip(f"openssl could not make a certificate: {result.stderr.decode()[:200]}")
-    return cert, key
 
 
 def contexts(certificate):

@@ -14,10 +14,8 @@ adapter that stops reading) are reported as over plain TCP.
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import ssl
-import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -43,29 +41,6 @@ MIN_REQUESTS = 300
 MAX_REQUESTS = 3000
 #: Makes each update line about 150 bytes.
 PAD = "p" * 120
-
-
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1: (cert, key) paths."""
-    openssl = shutil.which("openssl")
-    if openssl is None:
-        pytest.skip("the openssl command is not available to make a test certificate")
-    folder = tmp_path_factory.mktemp("simulator-tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    made = subprocess.run(
-        [
-            openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt",
-            "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-            "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert),
-        ],
-        capture_output=True,
-        timeout=T * 4,
-        check=False,
-    )  # fmt: skip
-    if made.returncode != 0:
-        pytest.skip(f"openssl could not make a certificate: {made.stderr.decode()[:200]}")
-    return cert, key
 
 
 class Watch:

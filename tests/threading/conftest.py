@@ -7,14 +7,11 @@ timeout scaled by ``LS_TEST_TIMEOUT_SCALE``.
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import ssl
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -284,68 +281,6 @@ def closing() -> Iterator[list[Any]]:
         thing.close()
 
 
-def make_certificate(directory: Path) -> tuple[Path, Path]:
-    """A self-signed certificate for localhost and 127.0.0.1: (cert, key) paths.
-
-    Uses the ``openssl`` command, else the ``cryptography`` package; skips the test
-    when neither is available.
-    """
-    cert = directory / "cert.pem"
-    key = directory / "key.pem"
-    if shutil.which("openssl"):
-        subprocess.run(
-            [
-                "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
-                "-keyout", str(key), "-out", str(cert), "-days", "2",
-                "-subj", "/CN=localhost",
-                "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-            ],
-            check=True,
-            capture_output=True,
-            timeout=T(30),
-        )  # fmt: skip
-        return cert, key
-    try:
-        import datetime
-
-        from cryptography import x509
-        from cryptography.hazmat.primitives import hashes, serialization
-        from cryptography.hazmat.primitives.asymmetric import ec
-        from cryptography.x509.oid import NameOID
-    except ImportError:
-        pytest.skip("neither the openssl command nor the cryptography package is available")
-    import ipaddress
-
-    private = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(private.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=2))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-            ),
-            critical=False,
-        )
-        .sign(private, hashes.SHA256())
-    )
-    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key.write_bytes(
-        private.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert, key
-
-
 def ipv6_available() -> bool:
     if not socket.has_ipv6:
         return False
@@ -403,7 +338,6 @@ class Kit:
     FakeProxy = FakeProxy
     RecordingHandler = RecordingHandler
     Adapter = Adapter
-    make_certificate = staticmethod(make_certificate)
     ipv6_available = staticmethod(ipv6_available)
     start_server = staticmethod(start_server)
     DPI_191 = DPI_191

@@ -832,8 +832,8 @@ def test_ipv6(kit: Any, closing: list[Any]) -> None:
     assert proxy.read_line() == "S1|SUB|V"
 
 
-def test_tls(kit: Any, closing: list[Any], tmp_path: Path) -> None:
-    cert, key = kit.make_certificate(tmp_path)
+def test_tls(kit: Any, closing: list[Any], certificate: tuple[Path, Path]) -> None:
+    cert, key = certificate
     server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server_context.load_cert_chain(cert, key)
     proxy = kit.FakeProxy(ssl_context=server_context)
@@ -845,8 +845,10 @@ def test_tls(kit: Any, closing: list[Any], tmp_path: Path) -> None:
     assert proxy.read_line() == "S1|SUB|V"
 
 
-def test_tls_wrong_host_fails_start(kit: Any, closing: list[Any], tmp_path: Path) -> None:
-    cert, key = kit.make_certificate(tmp_path)
+def test_tls_wrong_host_fails_start(
+    kit: Any, closing: list[Any], certificate: tuple[Path, Path]
+) -> None:
+    cert, key = certificate
     server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server_context.load_cert_chain(cert, key)
     proxy = kit.FakeProxy(ssl_context=server_context)

@@ -1,7 +1,7 @@
 """The transport over TLS: one TLS call at a time, non-blocking, on real loopback sockets.
 
 A TLS socket must not be read and written by two threads at once; the transport
-serializes its TLS calls (see ``_TlsIO``). These tests drive both directions at once,
+serializes its TLS calls (see ``TlsIO``). These tests drive both directions at once,
 and check the ends of a TLS connection: a local close, the Proxy's close, a Proxy that
 stops reading. The Proxy's end is used by one thread only.
 """
@@ -25,17 +25,10 @@ from lightstreamer_adapter._threading.transport import Transport, open_connectio
 
 RAC = "1|RAC|S|enableClosePacket|S|true\r\n"
 
-_CERTIFICATES: dict[str, tuple[Path, Path]] = {}
-
-
 @pytest.fixture
-def contexts(
-    kit: Any, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[ssl.SSLContext, ssl.SSLContext]:
-    """(Proxy's server context, adapter's client context), one certificate per module."""
-    if "cert" not in _CERTIFICATES:
-        _CERTIFICATES["cert"] = kit.make_certificate(tmp_path_factory.mktemp("tls-transport"))
-    cert, key = _CERTIFICATES["cert"]
+def contexts(certificate: tuple[Path, Path]) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """(Proxy's server context, adapter's client context)."""
+    cert, key = certificate
     server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server.load_cert_chain(cert, key)
     client = ssl.create_default_context(cafile=str(cert))

@@ -273,8 +273,8 @@ def test_open_connection_refused_raises_oserror(kit: Any) -> None:
         open_connection(("127.0.0.1", port), connect_timeout=kit.T())
 
 
-def test_tls_connection_checks_the_host_name(kit: Any, tmp_path: Path) -> None:
-    cert, key = kit.make_certificate(tmp_path)
+def test_tls_connection_checks_the_host_name(kit: Any, certificate: tuple[Path, Path]) -> None:
+    cert, key = certificate
     server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server_context.load_cert_chain(cert, key)
     client_context = ssl.create_default_context(cafile=str(cert))
