@@ -201,6 +201,57 @@ def test_local_close_reports_none_and_joins(kit: Any, pair: Any) -> None:
     assert not transport.send("LATE\r\n")
 
 
+def test_producers_blocked_on_a_full_buffer_all_go_on(kit: Any) -> None:
+    # 16 producers against a 2 KB buffer: they block on it again and again and are woken
+    # one at a time (each waking the next while there is room). None may be left
+    # behind, and every line must arrive, in order per producer.
+    listener = socket.create_server(("127.0.0.1", 0))
+    client = socket.create_connection(listener.getsockname(), timeout=kit.T())
+    peer, _ = listener.accept()
+    events = Events()
+    transport = make_transport(client, events, max_pending_bytes=2048, send_timeout=kit.T())
+    transport.start("FIRST\r\n")
+    producers, per_producer = 16, 500
+    received = bytearray()
+    total = len(b"FIRST\r\n") + sum(
+        len(f"p{p}-{n}\r\n") for p in range(producers) for n in range(per_producer)
+    )
+
+    def read_all() -> None:
+        peer.settimeout(kit.T())
+        while len(received) < total:
+            chunk = peer.recv(65536)
+            if not chunk:
+                return
+            received.extend(chunk)
+
+    def produce(p: int) -> None:
+        for n in range(per_producer):
+            assert transport.send(f"p{p}-{n}\r\n")
+
+    threads = [threading.Thread(target=produce, args=(p,)) for p in range(producers)]
+    reader = threading.Thread(target=read_all)
+    try:
+        reader.start()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(kit.T())
+            assert not thread.is_alive(), "a producer stayed blocked on the full buffer"
+        reader.join(kit.T())
+        assert not reader.is_alive()
+        lines = received.decode().split("\r\n")
+        assert lines[0] == "FIRST" and lines[-1] == ""
+        for p in range(producers):
+            mine = [line for line in lines if line.startswith(f"p{p}-")]
+            assert mine == [f"p{p}-{n}" for n in range(per_producer)]
+        assert transport._room_waiters == 0
+    finally:
+        transport.close()
+        peer.close()
+        listener.close()
+
+
 def test_backpressure_bounds_memory_and_fails_after_send_timeout(kit: Any) -> None:
     # A real TCP connection whose peer never reads.
     listener = socket.create_server(("127.0.0.1", 0))
