@@ -8,11 +8,11 @@ The transport knows bytes and lines, not packets. It
   before any other thread may write;
 * runs one **writer** thread: producers append encoded lines (``str`` ending in CR LF) to a
   list under :attr:`Transport.lock`; the writer swaps the list, joins it, encodes it to
-  UTF-8 once and writes it with one ``sendall``. Packets are therefore never interleaved
-  (§2.1, §6.11) and a backlog is written in batches;
+  UTF-8 and writes it with one ``sendall`` per 256 lines. Packets are therefore never
+  interleaved (§2.1, §6.11) and a backlog is written in batches;
 * bounds what is queued (``max_pending_bytes``, counting the characters queued and those
   being written): a producer that finds the buffer full waits up to ``send_timeout``
-  seconds for room (backpressure); if there is still no room the Proxy is considered
+  seconds for room (backpressure; the waiting producers are woken one at a time); if there is still no room the Proxy is considered
   unresponsive and the connection fails with :class:`TimeoutError`. A ``sendall`` that
   takes longer than ``send_timeout`` fails the connection the same way;
 * writes ``KEEPALIVE`` when nothing at all was written for the keepalive interval (§7);
