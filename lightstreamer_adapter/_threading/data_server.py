@@ -159,9 +159,9 @@ class DataProviderServer(Server, ItemEventListener):
         # serial worker.
         self._last_ok: dict[str, bool] = {}
         self._items: SerialQueue[str, Request] | None = None
-        # The current update timestamp and the time.time() at which it expires.
+        # The current update timestamp and the time.time() interval it stands for.
         self._stamp = ""
-        self._stamp_until = 0.0
+        self._stamp_from = self._stamp_until = 0.0
         self._drop_lock = threading.Lock()
         self._drop_next = 0.0
         self._drop_count = 0
@@ -216,7 +216,7 @@ class DataProviderServer(Server, ItemEventListener):
                 self._drop("update", item_name)
                 return
         now = _time()
-        if now >= self._stamp_until:
+        if not self._stamp_from <= now < self._stamp_until:
             self._new_stamp(now)
         try:
             line = encode_update(
@@ -238,6 +238,7 @@ class DataProviderServer(Server, ItemEventListener):
         # worst outcome is a timestamp one millisecond off, and the Proxy does not read it.
         millis = int(now * 1000)
         self._stamp = str(millis)
+        self._stamp_from = millis / 1000
         self._stamp_until = (millis + 1) / 1000
 
     def end_of_snapshot(self, item_name: str) -> None:

@@ -236,10 +236,10 @@ class SerialQueue(Generic[K, T]):
                     del self._waiting[key]
                 else:
                     # The next item goes to the end of the pool's queue (no starvation).
-                    item = queue.popleft()
+                    following = queue.popleft()
                     if not queue:
                         self._waiting[key] = None
-            if queue is not None and not self._pool.submit(self._start, key, item):
+            if queue is not None and not self._pool.submit(self._start, key, following):
                 with self._lock:
                     self._waiting.pop(key, None)
 

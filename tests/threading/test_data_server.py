@@ -529,6 +529,33 @@ def test_subscription_ids_follow_the_current_sub(kit: Any, proxy: Any, closing: 
 # ---------------------------------------------------------------------- listener values
 
 
+def test_update_timestamp_is_the_current_millisecond(
+    kit: Any, proxy: Any, closing: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The first token of UD3 is made once per millisecond of time.time() and reused
+    # within it (#49); a clock that moves on, or back, gives the new millisecond.
+    import lightstreamer_adapter._threading.data_server as data_server
+
+    adapter = kit.Adapter()
+    kit.start_server(proxy, adapter, closing)
+    proxy.send("S1|SUB|S|item")
+    assert proxy.read_line() == "S1|SUB|V"
+    clock = [1_700_000_000.1234]
+    monkeypatch.setattr(data_server, "_time", lambda: clock[0])
+    expected = []
+    for now, stamp in [
+        (1_700_000_000.1234, "1700000000123"),
+        (1_700_000_000.1239, "1700000000123"),  # the same millisecond: reused
+        (1_700_000_000.1241, "1700000000124"),
+        (1_700_000_002.5, "1700000002500"),
+        (1_699_999_000.0, "1699999000000"),  # set back: not frozen until it catches up
+    ]:
+        clock[0] = now
+        adapter.listener.update("item", {"f": "v"}, False)
+        expected.append(f"{stamp}|UD3|S|item|S|S1|B|0|S|f|S|v")
+    assert proxy.read_lines(5) == expected
+
+
 def test_update_value_types(kit: Any, proxy: Any, closing: list[Any]) -> None:
     adapter = kit.Adapter()
     kit.start_server(proxy, adapter, closing)
