@@ -12,9 +12,10 @@ The transport knows bytes and lines, not packets. It
   interleaved (§2.1, §6.11) and a backlog is written in batches;
 * bounds what is queued (``max_pending_bytes``, counting the characters queued and those
   being written): a producer that finds the buffer full waits up to ``send_timeout``
-  seconds for room (backpressure; the waiting producers are woken one at a time); if there is still no room the Proxy is considered
-  unresponsive and the connection fails with :class:`TimeoutError`. A ``sendall`` that
-  takes longer than ``send_timeout`` fails the connection the same way;
+  seconds for room (backpressure; the waiting producers are woken one at a time); if
+  there is still no room the Proxy is considered unresponsive and the connection fails
+  with :class:`TimeoutError`. A ``sendall`` that takes longer than ``send_timeout`` fails
+  the connection the same way;
 * writes ``KEEPALIVE`` when nothing at all was written for the keepalive interval (§7);
 * runs one **reader** thread: ``recv`` in chunks of 64 KiB handed to ``on_data``.
 
