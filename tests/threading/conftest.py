@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from lightstreamer_adapter._threading.transport import Transport
 from lightstreamer_adapter.interfaces.data import DataProvider, ItemEventListener
 
 SCALE = float(os.environ.get("LS_TEST_TIMEOUT_SCALE", "1"))
@@ -327,6 +328,19 @@ def start_server(
     return server
 
 
+def make_transport(sock: socket.socket, events: Any, **options: Any) -> Transport:
+    """A transport on ``sock`` reporting to ``events.on_data``/``events.on_closed``;
+    its threads are ``ls-test-reader-1`` and ``ls-test-writer-1``."""
+    return Transport(
+        sock,
+        name="ls-test",
+        index=1,
+        on_data=events.on_data,
+        on_closed=events.on_closed,
+        **options,
+    )
+
+
 class Kit:
     """The helpers of this conftest, handed to tests through the ``kit`` fixture.
 
@@ -341,6 +355,7 @@ class Kit:
     ipv6_available = staticmethod(ipv6_available)
     start_server = staticmethod(start_server)
     DPI_191 = DPI_191
+    make_transport = staticmethod(make_transport)
     wait_until: Callable[[Callable[[], object], float, str], None]
 
 

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from lightstreamer_adapter._threading import transport as transport_module
-from lightstreamer_adapter._threading.transport import Transport, open_connection
+from lightstreamer_adapter._threading.transport import open_connection
 
 RAC = "1|RAC|S|enableClosePacket|S|true\r\n"
 
@@ -93,17 +93,6 @@ class Events:
         self.closed_event.set()
 
 
-def make_transport(sock: socket.socket, events: Events, **options: Any) -> Transport:
-    return Transport(
-        sock,
-        name="ls-tls",
-        index=1,
-        on_data=events.on_data,
-        on_closed=events.on_closed,
-        **options,
-    )
-
-
 def pump(
     sock: ssl.SSLSocket,
     requests: list[bytes],
@@ -170,7 +159,7 @@ def test_many_lines_and_requests_cross_over_tls_intact_and_in_order(
         for kind in ("SUB", "USB")
     ]
     events = Events(expected_bytes=sum(map(len, requests)))
-    transport = make_transport(client, events)
+    transport = kit.make_transport(client, events)
     read: list[bytes] = []
     failures: list[BaseException] = []
 
@@ -306,7 +295,7 @@ def test_close_ends_an_idle_tls_connection_promptly(
 ) -> None:
     client, proxy = tls_pair
     events = Events(expected_bytes=len(b"SUB1|SUB|S|a\r\n"))
-    transport = make_transport(client, events)
+    transport = kit.make_transport(client, events)
     transport.start(RAC)
     proxy.sendall(b"SUB1|SUB|S|a\r\n")
     assert events.all_data.wait(kit.T())  # the reader is now waiting for more
@@ -339,7 +328,7 @@ def test_close_ends_a_tls_writer_blocked_by_the_proxy_promptly(
 
     monkeypatch.setattr(transport_module, "_wait_socket", wait_socket)
     events = Events()
-    transport = make_transport(client, events, send_timeout=kit.T(60))
+    transport = kit.make_transport(client, events, send_timeout=kit.T(60))
     transport.start(RAC)
     line = "u" * 1022 + "\r\n"
     stopped = threading.Event()
@@ -372,7 +361,7 @@ def test_the_proxy_closing_a_tls_connection_is_reported_once(
 ) -> None:
     client, proxy = tls_pair
     events = Events(expected_bytes=len(b"KEEPALIVE\r\n"))
-    transport = make_transport(client, events, keepalive=0.05)
+    transport = kit.make_transport(client, events, keepalive=0.05)
     transport.start(RAC)
     proxy.sendall(b"KEEPALIVE\r\n")
     assert events.all_data.wait(kit.T())
@@ -403,7 +392,7 @@ def test_send_timeout_is_honoured_over_tls(
     client, _ = tls_pair  # the Proxy never reads
     events = Events()
     send_timeout = 0.5
-    transport = make_transport(
+    transport = kit.make_transport(
         client, events, send_timeout=send_timeout, max_pending_bytes=max_pending_bytes
     )
     transport.start(RAC)
@@ -438,7 +427,7 @@ def test_plain_sockets_keep_the_direct_path(kit: Any) -> None:
     left, right = socket.socketpair()
     try:
         events = Events()
-        transport = make_transport(left, events)
+        transport = kit.make_transport(left, events)
         assert transport._tls is None
         assert transport._recv == left.recv and transport._sendall == left.sendall
         transport.close()

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from lightstreamer_adapter._threading.pool import SerialQueue, WorkerPool
-from lightstreamer_adapter._threading.transport import Transport, open_connection
+from lightstreamer_adapter._threading.transport import open_connection
 
 
 class Events:
@@ -31,17 +31,6 @@ class Events:
     def on_closed(self, failure: BaseException | None) -> None:
         self.closed.append(failure)
         self.closed_event.set()
-
-
-def make_transport(sock: socket.socket, events: Events, **options: Any) -> Transport:
-    return Transport(
-        sock,
-        name="ls-test",
-        index=1,
-        on_data=events.on_data,
-        on_closed=events.on_closed,
-        **options,
-    )
 
 
 @pytest.fixture
@@ -75,7 +64,7 @@ def read_line(sock: socket.socket, timeout: float) -> bytes:
 def test_first_line_is_written_before_any_other(kit: Any, pair: Any) -> None:
     left, right = pair
     events = Events()
-    transport = make_transport(left, events, keepalive=0.05)
+    transport = kit.make_transport(left, events, keepalive=0.05)
     transport.start("1|RAC|S|enableClosePacket|S|true\r\n")
     try:
         assert read_line(right, kit.T()) == b"1|RAC|S|enableClosePacket|S|true\r\n"
@@ -88,7 +77,7 @@ def test_first_line_is_written_before_any_other(kit: Any, pair: Any) -> None:
 def test_lines_are_never_interleaved_under_concurrency(kit: Any, pair: Any) -> None:
     left, right = pair
     events = Events()
-    transport = make_transport(left, events)
+    transport = kit.make_transport(left, events)
     transport.start("FIRST\r\n")
     threads = 8
     per_thread = 2000
@@ -124,7 +113,7 @@ def test_keepalive_only_after_idle_interval(kit: Any, pair: Any) -> None:
     left, right = pair
     events = Events()
     interval = 0.3
-    transport = make_transport(left, events, keepalive=interval)
+    transport = kit.make_transport(left, events, keepalive=interval)
     started = time.monotonic()
     transport.start("FIRST\r\n")
     try:
@@ -148,7 +137,7 @@ def test_keepalive_only_after_idle_interval(kit: Any, pair: Any) -> None:
 def test_keepalive_interval_can_change_and_be_disabled(kit: Any, pair: Any) -> None:
     left, right = pair
     events = Events()
-    transport = make_transport(left, events, keepalive=None)
+    transport = kit.make_transport(left, events, keepalive=None)
     transport.start("FIRST\r\n")
     try:
         assert read_line(right, kit.T()) == b"FIRST\r\n"
@@ -167,7 +156,7 @@ def test_keepalive_interval_can_change_and_be_disabled(kit: Any, pair: Any) -> N
 def test_end_of_stream_is_reported_once(kit: Any, pair: Any) -> None:
     left, right = pair
     events = Events()
-    transport = make_transport(left, events)
+    transport = kit.make_transport(left, events)
     transport.start("FIRST\r\n")
     right.sendall(b"hello\r\n")
     assert events.data_event.wait(kit.T())
@@ -184,7 +173,7 @@ def test_end_of_stream_is_reported_once(kit: Any, pair: Any) -> None:
 def test_local_close_reports_none_and_joins(kit: Any, pair: Any) -> None:
     left, right = pair
     events = Events()
-    transport = make_transport(left, events, keepalive=1.0)
+    transport = kit.make_transport(left, events, keepalive=1.0)
     transport.start("FIRST\r\n")
     reader, writer = transport.threads
     assert reader.name == "ls-test-reader-1" and writer.name == "ls-test-writer-1"
@@ -209,7 +198,7 @@ def test_producers_blocked_on_a_full_buffer_all_go_on(kit: Any) -> None:
     client = socket.create_connection(listener.getsockname(), timeout=kit.T())
     peer, _ = listener.accept()
     events = Events()
-    transport = make_transport(client, events, max_pending_bytes=2048, send_timeout=kit.T())
+    transport = kit.make_transport(client, events, max_pending_bytes=2048, send_timeout=kit.T())
     transport.start("FIRST\r\n")
     producers, per_producer = 16, 500
     received = bytearray()
@@ -262,7 +251,9 @@ def test_backpressure_bounds_memory_and_fails_after_send_timeout(kit: Any) -> No
     events = Events()
     limit = 10_000
     send_timeout = 0.5
-    transport = make_transport(client, events, send_timeout=send_timeout, max_pending_bytes=limit)
+    transport = kit.make_transport(
+        client, events, send_timeout=send_timeout, max_pending_bytes=limit
+    )
     transport.start("FIRST\r\n")
     line = "x" * 98 + "\r\n"
     peak = 0
