@@ -18,8 +18,6 @@ __all__ = ["server"]
 __version__ = "2.0.0.dev0"
 
 #: Logger of the Metadata side (name kept from 1.3.1, including its capital "D").
-METADATA_PROVIDER_LOGGER = logging.getLogger(
-    "lightstreamer-adapter.server.MetaDataProviderServer"
-)
+METADATA_PROVIDER_LOGGER = logging.getLogger("lightstreamer-adapter.server.MetaDataProviderServer")
 #: Logger of the Data side (name kept from 1.3.1).
 DATA_PROVIDER_LOGGER = logging.getLogger("lightstreamer-adapter.server.DataProviderServer")

@@ -29,12 +29,18 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from numbers import Integral, Real
 from typing import Any
 
 from .interfaces.metadata import MetadataError, MetadataProvider, Mode, TableInfo
+from .protocol.encode import (
+    encode_item_data_reply,
+    encode_names_reply,
+    encode_notify_user_reply,
+    encode_remote_message,
+)
 from .protocol.error_mapping import describe_exception, error_for_exception
 from .protocol.messages import (
     ErrorInfo,
@@ -49,6 +55,7 @@ from .protocol.messages import (
     GetUserItemDataReply,
     GetUserItemDataRequest,
     ItemData,
+    Method,
     MpnDeviceAccessRequest,
     MpnDeviceTokenChangeRequest,
     MpnSubscriptionActivationRequest,
@@ -67,11 +74,14 @@ from .protocol.messages import (
     VoidReply,
     _fast_new,
 )
+from .protocol.parse import plain_pairs, plain_values
 from .protocol.versions import ProtocolVersion
 
 __all__ = [
     "METADATA_REQUEST_TYPES",
     "MetadataRequest",
+    "PlainLanes",
+    "PlainRequest",
     "UnusableReturnValue",
     "handle_request",
     "ordering_key",
@@ -254,6 +264,7 @@ def _time_to_live(value: object) -> int | None:
 # Handlers: one per request class. Each may raise anything; handle_request maps it.
 
 _Handler = Callable[[MetadataProvider, Any, ProtocolVersion], RemoteMessage]
+_Names = tuple[str | None, ...]
 
 
 def _notify_user(
@@ -268,59 +279,67 @@ def _notify_user(
         )
     else:
         adapter.notify_user(request.user, request.password, headers)
-    bandwidth = _as_float(
-        "get_allowed_max_bandwidth", adapter.get_allowed_max_bandwidth(request.user)
-    )
-    wants_tables = _as_wire_bool(
-        "wants_tables_notification", adapter.wants_tables_notification(request.user)
-    )
+    bandwidth, wants_tables = _user_limits(adapter, request.user)
     return _new_notify_user_reply(request.request_id, request.METHOD, bandwidth, wants_tables)
+
+
+def _user_limits(adapter: MetadataProvider, user: Any) -> tuple[float, bool]:
+    """The rest of NUS and NUA, once the user is accepted: bandwidth, tables flag."""
+    bandwidth = _as_float("get_allowed_max_bandwidth", adapter.get_allowed_max_bandwidth(user))
+    wants_tables = _as_wire_bool(
+        "wants_tables_notification", adapter.wants_tables_notification(user)
+    )
+    return bandwidth, wants_tables
 
 
 def _get_items(
     adapter: MetadataProvider, request: GetItemsRequest, version: ProtocolVersion
 ) -> RemoteMessage:
+    items = _items(adapter, request.user, request.group, request.session_id)
+    return _new_get_items_reply(request.request_id, items)
+
+
+def _items(adapter: MetadataProvider, user: Any, group: Any, session_id: Any) -> _Names:
     # ARI order is user, group, session; the adapter's is user, session, group (§5.16).
-    session_id: Any = request.session_id
-    group: Any = request.group
-    result = adapter.get_items(request.user, session_id, group)
-    items = _as_names("get_items", result)
+    items = _as_names("get_items", adapter.get_items(user, session_id, group))
     if not items:
-        _LOG.warning("None or empty field list from get_items for group '%s'", request.group)
-    return _new_get_items_reply(request.request_id, items or ())
+        _LOG.warning("None or empty field list from get_items for group '%s'", group)
+    return items or ()
 
 
 def _get_schema(
     adapter: MetadataProvider, request: GetSchemaRequest, version: ProtocolVersion
 ) -> RemoteMessage:
-    session_id: Any = request.session_id
-    group: Any = request.group
-    schema: Any = request.schema
-    result = adapter.get_schema(request.user, session_id, group, schema)
-    fields = _as_names("get_schema", result)
+    fields = _schema(adapter, request.user, request.group, request.schema, request.session_id)
+    return _new_get_schema_reply(request.request_id, fields)
+
+
+def _schema(
+    adapter: MetadataProvider, user: Any, group: Any, schema: Any, session_id: Any
+) -> _Names:
+    fields = _as_names("get_schema", adapter.get_schema(user, session_id, group, schema))
     if not fields:
         _LOG.warning(
             "None or empty field list from get_schema for schema '%s' in group '%s'",
-            request.schema,
-            request.group,
+            schema,
+            group,
         )
-    return _new_get_schema_reply(request.request_id, fields or ())
+    return fields or ()
 
 
 def _get_item_data(
     adapter: MetadataProvider, request: GetItemDataRequest, version: ProtocolVersion
 ) -> RemoteMessage:
-    data = []
-    for item in request.items:
-        # Call order per item: modes R, M, D, C, then length, then frequency (§5.18).
-        name: Any = item
-        modes = tuple([mode for mode in _MODES if adapter.mode_may_be_allowed(name, mode)])
-        length = _as_int(
-            "get_distinct_snapshot_length", adapter.get_distinct_snapshot_length(name)
-        )
-        frequency = _as_float("get_min_source_frequency", adapter.get_min_source_frequency(name))
-        data.append(_new_item_data(length, frequency, modes))
-    return _new_get_item_data_reply(request.request_id, tuple(data))
+    data = tuple([_new_item_data(*_item_data(adapter, item)) for item in request.items])
+    return _new_get_item_data_reply(request.request_id, data)
+
+
+def _item_data(adapter: MetadataProvider, item: Any) -> tuple[int, float, tuple[Mode, ...]]:
+    # Call order per item: modes R, M, D, C, then length, then frequency (§5.18).
+    modes = tuple([mode for mode in _MODES if adapter.mode_may_be_allowed(item, mode)])
+    length = _as_int("get_distinct_snapshot_length", adapter.get_distinct_snapshot_length(item))
+    frequency = _as_float("get_min_source_frequency", adapter.get_min_source_frequency(item))
+    return length, frequency, modes
 
 
 def _get_user_item_data(
@@ -469,28 +488,144 @@ def handle_request(
     handler = _HANDLERS.get(type(request))
     if handler is None:
         raise TypeError(f"not a Metadata request: {request!r}")
-    method = request.METHOD
     try:
         return handler(adapter, request, version)
-    except UnusableReturnValue as err:
-        log.error("Cannot answer %s request %s: %s", method.value, request.request_id, err)
-        return ErrorReply(request.request_id, method, ErrorInfo(ErrorKind.GENERIC, str(err)))
     except Exception as err:
-        error = error_for_exception(err, method, version)
-        if isinstance(err, MetadataError) and error.kind is not ErrorKind.GENERIC:
-            # A refusal the adapter meant (e.g. wrong credentials): not an SDK problem.
-            log.debug(
-                "%s request %s refused by the adapter: %s",
-                method.value,
-                request.request_id,
-                describe_exception(err),
-            )
-        else:
-            log.error(
-                "%s request %s failed in the Metadata Adapter: %s",
-                method.value,
-                request.request_id,
-                describe_exception(err),
-                exc_info=err,
-            )
-        return ErrorReply(request.request_id, method, error)
+        return _error_reply(err, request.request_id, request.METHOD, version, log)
+
+
+def _error_reply(
+    err: Exception,
+    request_id: str,
+    method: Method,
+    version: ProtocolVersion,
+    log: logging.Logger,
+) -> ErrorReply:
+    """The reply to a request whose handling raised ``err``, logged."""
+    if isinstance(err, UnusableReturnValue):
+        log.error("Cannot answer %s request %s: %s", method.value, request_id, err)
+        return ErrorReply(request_id, method, ErrorInfo(ErrorKind.GENERIC, str(err)))
+    error = error_for_exception(err, method, version)
+    if isinstance(err, MetadataError) and error.kind is not ErrorKind.GENERIC:
+        # A refusal the adapter meant (e.g. wrong credentials): not an SDK problem.
+        log.debug(
+            "%s request %s refused by the adapter: %s",
+            method.value,
+            request_id,
+            describe_exception(err),
+        )
+    else:
+        log.error(
+            "%s request %s failed in the Metadata Adapter: %s",
+            method.value,
+            request_id,
+            describe_exception(err),
+            exc_info=err,
+        )
+    return ErrorReply(request_id, method, error)
+
+
+# ---------------------------------------------------------------------------------------
+# Plain lanes: the frequent requests without the typed messages
+
+#: A plain request, from :meth:`PlainLanes.parse`: ``(lane, method, request id, ordering
+#: key, args)``; its reply line is ``lane(request_id, *args)``.
+PlainRequest = tuple[Callable[..., str], Method, str, "str | None", tuple[Any, ...]]
+
+
+class PlainLanes:
+    """Serves ``NUS``, ``GIS``, ``GSC`` and ``GIT`` straight from the tokens of a plain line.
+
+    The same adapter calls, checks, logs and replies as :func:`handle_request`, without
+    the typed request and reply messages and their dispatch: for these short requests
+    that is about half of the CPU the SDK spends on each (benchmarks/NOTES.md). The
+    tokens come from :meth:`~.protocol.connection.ProtocolConnection.next_message_or_tokens`
+    (so the line holds no escape); a line of any other shape is left to the general
+    parser, which also words the errors.
+
+    Each lane returns the reply line. An exception of the adapter, or a return value
+    that cannot be sent, gives the error reply :func:`handle_request` would give; a lane
+    raises only when the reply cannot be encoded (:class:`LocalProtocolError`, which
+    ``encode_remote_message`` would raise for the typed reply).
+
+    Args:
+        adapter: The Metadata Adapter.
+        version: The negotiated version (one with the Smart encoding).
+        logger: Where to log refusals and failures; the Metadata logger by default.
+    """
+
+    #: The methods served here.
+    METHODS = frozenset({"NUS", "GIS", "GSC", "GIT"})
+
+    def __init__(
+        self,
+        adapter: MetadataProvider,
+        version: ProtocolVersion,
+        logger: logging.Logger | None = None,
+    ) -> None:
+        self._adapter = adapter
+        self._version = version
+        self._log = logger or _LOG
+
+    def parse(self, tokens: list[str]) -> PlainRequest | None:
+        """The request in ``tokens``, or ``None`` when the line has another shape (a
+        wrong type letter or count of values: the general parser then decides)."""
+        values = plain_values(tokens)
+        if values is None:
+            return None
+        method = tokens[1]
+        count = len(values)
+        # Each branch checks what the general parser checks for the method (§5.14-§5.18).
+        if method == "GIS":
+            if count != 3:
+                return None
+            return (self._get_items, Method.GIS, tokens[0], values[2], tuple(values))
+        if method == "GSC":
+            if count != 4:
+                return None
+            return (self._get_schema, Method.GSC, tokens[0], values[3], tuple(values))
+        if method == "GIT":
+            return (self._get_item_data, Method.GIT, tokens[0], None, (values,))
+        if method == "NUS":
+            headers = plain_pairs(values, 2)
+            if headers is None:
+                return None
+            return (self._notify_user, Method.NUS, tokens[0], None, (*values[:2], headers))
+        return None
+
+    def _error_line(self, err: Exception, request_id: str, method: Method) -> str:
+        reply = _error_reply(err, request_id, method, self._version, self._log)
+        return encode_remote_message(reply, self._version)
+
+    def _notify_user(self, request_id: str, user: Any, password: Any, headers: Any) -> str:
+        try:
+            adapter = self._adapter
+            adapter.notify_user(user, password, headers)
+            bandwidth, wants_tables = _user_limits(adapter, user)
+        except Exception as err:
+            return self._error_line(err, request_id, Method.NUS)
+        return encode_notify_user_reply(request_id, Method.NUS, bandwidth, wants_tables)
+
+    def _get_items(self, request_id: str, user: Any, group: Any, session_id: Any) -> str:
+        try:
+            items = _items(self._adapter, user, group, session_id)
+        except Exception as err:
+            return self._error_line(err, request_id, Method.GIS)
+        return encode_names_reply(request_id, "GIS", items, self._version)
+
+    def _get_schema(
+        self, request_id: str, user: Any, group: Any, schema: Any, session_id: Any
+    ) -> str:
+        try:
+            fields = _schema(self._adapter, user, group, schema, session_id)
+        except Exception as err:
+            return self._error_line(err, request_id, Method.GSC)
+        return encode_names_reply(request_id, "GSC", fields, self._version)
+
+    def _get_item_data(self, request_id: str, items: Sequence[Any]) -> str:
+        adapter = self._adapter
+        try:
+            data = [_item_data(adapter, item) for item in items]
+        except Exception as err:
+            return self._error_line(err, request_id, Method.GIT)
+        return encode_item_data_reply(request_id, "GIT", data)

@@ -124,6 +124,8 @@ _NOT_REQUESTS = frozenset(
         ForceUnsubscriptionReply,
     }
 )
+#: The methods by wire name, for the plain request lines (see Server._dispatch_plain).
+_METHOD_OF: dict[str, Method] = {method.value: method for method in Method}
 _ADDRESS_3_TUPLE = (
     "Address tuple length longer than the expected 2; library upgrade without source code "
     "alignment?"
@@ -555,6 +557,29 @@ class Server(metaclass=ABCMeta):
         :class:`~lightstreamer_adapter._threading.pool.SerialQueue`) and return ``None``.
         """
 
+    def _dispatch_plain(self, tokens: list[str], method: Method, inline: bool) -> InlineJob | None:
+        """Like :meth:`_dispatch_request`, for the tokens of a plain request line.
+
+        Called only for the methods the subclass put in the connection's
+        ``plain_methods`` (see :meth:`_serve_plain_requests`). This default parses the
+        tokens into a typed request.
+
+        Raises:
+            RemoteProtocolError: The line is malformed.
+        """
+        return self._dispatch_request(self._parse_plain(tokens), inline)
+
+    def _parse_plain(self, tokens: list[str]) -> Request:
+        """The typed request of a plain request line (see :meth:`_dispatch_plain`)."""
+        message = self._conn.parse_tokens(tokens)
+        assert isinstance(message, Request)  # plain methods are requests
+        return message
+
+    def _serve_plain_requests(self) -> None:
+        """Hook called once the init is done: the subclass may set the connection's
+        ``plain_methods`` here to have their plain lines reach :meth:`_dispatch_plain`
+        as tokens."""
+
     def _on_proxy_reply(
         self, reply: ForceSessionTerminationReply | ForceUnsubscriptionReply
     ) -> None:
@@ -774,13 +799,24 @@ class Server(metaclass=ABCMeta):
                     if transport is not None and transport.reader is not me:
                         return  # another thread took over reading
                     try:
-                        message = conn.next_message()
+                        message = conn.next_message_or_tokens()
                     except Exception as exc:
                         other = exc
                     else:
                         if message is None:
                             return
-                        if type(message) in _NOT_REQUESTS or not self._serving:
+                        if type(message) is list:
+                            # A plain request of one of _PLAIN_METHODS (only once serving).
+                            method = _METHOD_OF[message[1]]
+                            inline = runner is not None and runner.accepts(method)
+                            try:
+                                job = self._dispatch_plain(message, method, inline)
+                            except RemoteProtocolError as exc:
+                                other = exc  # the general parser's verdict on its shape
+                            except Exception as exc:  # a bug of ours: report, go on
+                                self._report_exception(exc)
+                                continue
+                        elif type(message) in _NOT_REQUESTS or not self._serving:
                             other = message
                         else:
                             # The usual case: a request once the init is done. Claimed
@@ -1036,6 +1072,7 @@ class Server(metaclass=ABCMeta):
                     self._dispatch_request(request, False)
                 # Only now may the reader skip the gate lock.
                 self._serving = True
+                self._serve_plain_requests()
                 return
         for request in held:
             self._refuse_uninitialized(request)

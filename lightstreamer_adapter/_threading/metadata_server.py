@@ -26,7 +26,7 @@ from concurrent.futures import Future, InvalidStateError
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .. import METADATA_PROVIDER_LOGGER
-from .._metadata_requests import handle_request, ordering_key
+from .._metadata_requests import PlainLanes, PlainRequest, handle_request, ordering_key
 from ..interfaces.metadata import (
     MetadataControlListener,
     MetadataProvider,
@@ -395,7 +395,8 @@ class MetadataProviderServer(Server):
             close_timeout=close_timeout,
         )
         self._adapter = adapter
-        self._sessions: SerialQueue[str, Request] | None = None
+        self._sessions: SerialQueue[str, Request | PlainRequest] | None = None
+        self._lanes: PlainLanes | None = None
         self._listener = _ControlListener(self._send_message, self._ready_version, self._LOG)
 
     @property
@@ -415,10 +416,25 @@ class MetadataProviderServer(Server):
 
     def _dispatch_request(self, request: Request, inline: bool) -> InlineJob | None:
         # Reader thread (or the init worker), under the base's gate lock: never blocks.
-        key = ordering_key(request)
+        return self._dispatch(request.METHOD, ordering_key(request), request, inline)
+
+    def _dispatch_plain(self, tokens: list[str], method: Method, inline: bool) -> InlineJob | None:
+        # Reader thread, under the connection lock: never blocks.
+        lanes = self._lanes
+        request = None if lanes is None else lanes.parse(tokens)
+        if request is None:
+            return self._dispatch_request(self._parse_plain(tokens), inline)
+        key = request[3]
+        if key is None and inline:
+            return (method, self._serve_plain, (request,))
+        return self._dispatch(method, key, request, inline)
+
+    def _dispatch(
+        self, method: Method, key: str | None, request: Request | PlainRequest, inline: bool
+    ) -> InlineJob | None:
         if key is None:
             if inline:
-                return (request.METHOD, self._serve, (None, request, False))
+                return (method, self._serve, (None, request, False))
             pool = self._pool
             if pool is None or not pool.submit(self._serve, None, request, False):
                 self._LOG.debug("Server %s: dropping %r, server stopped", self._name, request)
@@ -429,11 +445,18 @@ class MetadataProviderServer(Server):
             sessions = self._sessions = SerialQueue(self._pool, self._serve, self._on_serial_error)
         if inline:
             if sessions.claim(key, request):
-                return (request.METHOD, sessions.run_claimed, (key, request))
+                return (method, sessions.run_claimed, (key, request))
             return None
         if not sessions.submit(key, request):
             self._LOG.debug("Server %s: dropping %r, server stopped", self._name, request)
         return None
+
+    def _serve_plain_requests(self) -> None:
+        version = self._version
+        if version is not None and version.smart_encoding:
+            # The lanes first: the reader may get tokens as soon as the set is changed.
+            self._lanes = PlainLanes(self._adapter, version, self._LOG)
+            self._conn.plain_methods = PlainLanes.METHODS
 
     def _on_proxy_reply(
         self, reply: ForceSessionTerminationReply | ForceUnsubscriptionReply
@@ -450,9 +473,13 @@ class MetadataProviderServer(Server):
         # listener queues once this returns a version follows the reply on the wire.
         return self._version if self._init_done else None
 
-    def _serve(self, key: str | None, request: Request, more: bool) -> None:
+    def _serve(self, key: str | None, request: Request | PlainRequest, more: bool) -> None:
         # One request, one reply, always (ARI-PROTOCOL.md §2.2). The signature is the
         # SerialQueue handler's (the ordering key, or None for unordered requests).
+        if type(request) is tuple:
+            self._serve_plain(request)
+            return
+        assert not isinstance(request, tuple)
         version = self._version or LATEST
         try:
             reply = handle_request(self._adapter, request, version, self._LOG)
@@ -462,6 +489,27 @@ class MetadataProviderServer(Server):
             return
         self._send_reply(reply, request.request_id, request.METHOD)
 
-    def _on_serial_error(self, key: str, request: Request, exc: BaseException) -> None:
+    def _serve_plain(self, request: PlainRequest) -> None:
+        lane, method, request_id, _, args = request
+        try:
+            line = lane(request_id, *args)
+        except Exception as exc:  # the reply cannot be encoded, or a bug of ours
+            self._LOG.error(
+                "Server %s: cannot encode the %s reply to request %s: %s",
+                self._name,
+                method.value,
+                request_id,
+                describe_exception(exc),
+            )
+            self._send_error_reply(request_id, method, exc)
+            self._report_exception(exc)
+            return
+        transport = self._transport
+        if transport is not None:
+            transport.send(line)
+
+    def _on_serial_error(
+        self, key: str, request: Request | PlainRequest, exc: BaseException
+    ) -> None:
         # _serve does not raise for adapter errors; this is the last line of defence.
         self._report_exception(exc)

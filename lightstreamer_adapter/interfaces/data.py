@@ -103,9 +103,7 @@ class ItemEventListener(metaclass=ABCMeta):
     """
 
     @abstractmethod
-    def update(
-        self, item_name: str, item_event: Mapping[str, Any], issnapshot: bool
-    ) -> None:
+    def update(self, item_name: str, item_event: Mapping[str, Any], issnapshot: bool) -> None:
         """Send an update for a subscribed item.
 
         Args:

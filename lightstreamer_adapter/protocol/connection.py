@@ -34,10 +34,12 @@ from .errors import LocalProtocolError, RemoteProtocolError, UnknownMethodError
 from .framing import DEFAULT_MAX_LINE_LENGTH, LineBuffer
 from .messages import DataInitRequest, MetadataInitRequest, ProxyMessage, RemoteMessage
 from .negotiation import Negotiated, Refused, Side, negotiate_version
-from .parse import _parse_proxy_tokens, parse_proxy_line
+from .parse import _parse_proxy_tokens, parse_proxy_line, parse_proxy_tokens
 from .versions import LATEST, ProtocolVersion
 
 __all__ = ["ProtocolConnection"]
+
+_NONE: frozenset[str] = frozenset()
 
 # What the Proxy may send on each side (ARI-PROTOCOL.md §1.3, §1.4), besides CLOSE and
 # KEEPALIVE; FST/FUS are the Proxy's replies to our own requests (§2.4).
@@ -82,6 +84,10 @@ class ProtocolConnection:
         # The methods parsed at once, without the init gate: this side's requests but
         # the init request, once accept_init has been called.
         self._open_methods: frozenset[str] = frozenset()
+        # See plain_methods: the methods asked for, and those returned as tokens (none
+        # before init, nor at a version with the Backward-Compatibility encoding).
+        self._plain_wanted: frozenset[str] = frozenset()
+        self._plain: frozenset[str] = frozenset()
         if side is Side.DATA:
             self._methods, self._other_methods = _DATA_METHODS, _METADATA_METHODS
             self._init_method = "DPI"
@@ -103,6 +109,28 @@ class ProtocolConnection:
     def initialized(self) -> bool:
         """Whether :meth:`accept_init` was called."""
         return self._version is not None
+
+    @property
+    def plain_methods(self) -> frozenset[str]:
+        """The requests that :meth:`next_message_or_tokens` returns unparsed when plain.
+
+        Empty by default. A front end that serves its most frequent requests straight
+        from their tokens sets it (ignored until :meth:`accept_init`, and at versions
+        with the Backward-Compatibility encoding, where ``+`` needs decoding).
+        """
+        return self._plain_wanted
+
+    @plain_methods.setter
+    def plain_methods(self, methods: frozenset[str]) -> None:
+        self._plain_wanted = frozenset(methods)
+        self._update_plain()
+
+    def _update_plain(self) -> None:
+        version = self._version
+        if version is None or not version.smart_encoding:
+            self._plain = frozenset()
+        else:
+            self._plain = self._plain_wanted & self._open_methods
 
     def receive_data(self, data: bytes) -> None:
         """Feed bytes received from the Proxy, split anywhere.
@@ -131,9 +159,39 @@ class ProtocolConnection:
         line = self._lines.next_line()
         if line is None:
             return None
-        return self._receive_line(line)
+        message = self._receive_line(line, _NONE)
+        assert not isinstance(message, list)
+        return message
 
-    def _receive_line(self, line: bytes) -> ProxyMessage:
+    def next_message_or_tokens(self) -> ProxyMessage | list[str] | None:
+        """:meth:`next_message`, but a plain request of one of :attr:`plain_methods`
+        comes back as its tokens (the line split on ``|``), not parsed.
+
+        A *plain* request line has no empty token and no ``%``: each of its values
+        decodes to itself but ``#`` and ``$`` (see :func:`~.parse.plain_values`). Its
+        shape (type letters, arity) is not checked: :meth:`parse_tokens` does that, and
+        gives the typed request or the error that :meth:`next_message` would have
+        given.
+
+        Raises:
+            UnknownMethodError: See :meth:`next_message`.
+            RemoteProtocolError: See :meth:`next_message`.
+        """
+        line = self._lines.next_line()
+        if line is None:
+            return None
+        return self._receive_line(line, self._plain)
+
+    def parse_tokens(self, tokens: list[str]) -> ProxyMessage:
+        """Parse the tokens :meth:`next_message_or_tokens` returned, as
+        :meth:`next_message` would have parsed their line.
+
+        Raises:
+            RemoteProtocolError: The line is malformed.
+        """
+        return parse_proxy_tokens(tokens, self._version or LATEST)
+
+    def _receive_line(self, line: bytes, plain: frozenset[str]) -> ProxyMessage | list[str]:
         try:
             text = line.decode("utf-8")
         except UnicodeDecodeError:
@@ -148,6 +206,8 @@ class ProtocolConnection:
         ):
             # A request after init (§2.8 step 6), the usual line: the gate below would let
             # it through; the line is split once, here.
+            if tokens[1] in plain and "%" not in text and "" not in tokens:
+                return tokens
             return _parse_proxy_tokens(text, tokens, version)
         rid, separator, rest = text.partition("|")
         method = rest.partition("|")[0]
@@ -225,6 +285,7 @@ class ProtocolConnection:
         self._version = version
         self._init_received = True
         self._open_methods = self._methods - {self._init_method}
+        self._update_plain()
 
     def encode(self, message: RemoteMessage) -> str:
         """Encode a message to send, at the negotiated version (:data:`LATEST` before).

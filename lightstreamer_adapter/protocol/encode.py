@@ -26,12 +26,12 @@ not written.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import chain
 from typing import Any
 
 from ..interfaces.data import DiffAlgorithm
-from ..interfaces.metadata import MpnDeviceInfo, TableInfo
+from ..interfaces.metadata import Mode, MpnDeviceInfo, TableInfo
 from .errors import LocalProtocolError
 from .fields import (
     EMPTY,
@@ -107,6 +107,9 @@ __all__ = [
     "encode_data_failure",
     "encode_end_of_snapshot",
     "encode_field_diff_order",
+    "encode_item_data_reply",
+    "encode_names_reply",
+    "encode_notify_user_reply",
     "encode_proxy_message",
     "encode_remote_message",
     "encode_update",
@@ -576,13 +579,33 @@ def _e_error_reply(message: ErrorReply, version: ProtocolVersion) -> str:
     return _line(tokens)
 
 
+def encode_notify_user_reply(
+    request_id: str, method: Method, max_bandwidth: float, wants_tables_notification: bool
+) -> str:
+    """Encode the success reply to ``NUS``/``NUA``: ``<id>|NUS|D|<bandwidth>|B|<flag>``.
+
+    The line of ``encode_remote_message(NotifyUserReply(...))`` at any version, without
+    building the message (ARI-PROTOCOL.md §5.14, §5.15).
+
+    Raises:
+        LocalProtocolError: Another method, a bandwidth that is not finite, or an id
+            that would break the line.
+    """
+    name: str = method._value_ if type(method) is Method else ""
+    if name not in _NOTIFY_USER_NAMES:
+        name = _check_method(method, _NOTIFY_USER_METHODS, "A NotifyUserReply")
+    bandwidth = encode_double(max_bandwidth)
+    flag = encode_bool(wants_tables_notification)
+    return f"{_check_id(request_id)}|{name}|D|{bandwidth}|B|{flag}\r\n"
+
+
 def _e_notify_user_reply(message: NotifyUserReply, version: ProtocolVersion) -> str:
-    method: str = message.method._value_ if type(message.method) is Method else ""
-    if method not in _NOTIFY_USER_NAMES:
-        method = _check_method(message.method, _NOTIFY_USER_METHODS, "A NotifyUserReply")
-    bandwidth = encode_double(message.max_bandwidth)
-    flag = encode_bool(message.wants_tables_notification)
-    return f"{_check_id(message.request_id)}|{method}|D|{bandwidth}|B|{flag}\r\n"
+    return encode_notify_user_reply(
+        message.request_id,
+        message.method,
+        message.max_bandwidth,
+        message.wants_tables_notification,
+    )
 
 
 def _plain_names(names: tuple[str | None, ...]) -> str | None:
@@ -610,50 +633,88 @@ def _plain_names(names: tuple[str | None, ...]) -> str | None:
     return body
 
 
-def _names_reply(
+def encode_names_reply(
     request_id: str, method: str, names: Iterable[str | None], version: ProtocolVersion
 ) -> str:
-    """``<id>|<method>|S|<name>|...``: the success reply to GIS and GSC (§5.16, §5.17)."""
+    """Encode the success reply to ``GIS`` or ``GSC``: ``<id>|<method>|S|<name>|...``.
+
+    The line of ``encode_remote_message(GetItemsReply(...))`` (or ``GetSchemaReply``)
+    without building the message (ARI-PROTOCOL.md §5.16, §5.17), checked as that
+    function checks it (a lone surrogate in a name cannot be sent).
+
+    Args:
+        request_id: The request's id.
+        method: ``"GIS"`` or ``"GSC"``.
+        names: The item or field names (``None`` for a null name).
+        version: The negotiated version (decides the string encoding).
+
+    Raises:
+        LocalProtocolError: A name UTF-8 cannot carry, or an id that would break the
+            line.
+    """
+    if method != "GIS" and method != "GSC":
+        raise LocalProtocolError(f"{method!r} has no names reply: GIS or GSC expected")
     rid = _check_id(request_id)
     if type(names) is tuple and names and version.smart_encoding:
         body = _plain_names(names)
         if body is not None:
-            return "|".join((rid, method, "S", body)) + _CRLF
+            line = f"{rid}|{method}|S|{body}\r\n"
+            if not line.isascii():
+                _check_utf8(line)
+            return line
     tokens = [rid, method]
     _strings(tokens, names, _codec(version))
-    return _line(tokens)
+    line = _line(tokens)
+    if not line.isascii():
+        _check_utf8(line)
+    return line
 
 
 def _e_get_items_reply(message: GetItemsReply, version: ProtocolVersion) -> str:
-    return _names_reply(message.request_id, "GIS", message.items, version)
+    return encode_names_reply(message.request_id, "GIS", message.items, version)
 
 
 def _e_get_schema_reply(message: GetSchemaReply, version: ProtocolVersion) -> str:
-    return _names_reply(message.request_id, "GSC", message.fields, version)
+    return encode_names_reply(message.request_id, "GSC", message.fields, version)
 
 
-def _item_data_tokens(tokens: list[str], data: Iterable[ItemData]) -> None:
-    for entry in data:
-        tokens += (
-            "I",
-            encode_int(entry.size),
-            "D",
-            encode_double(entry.frequency),
-            "M",
-            encode_modes(entry.modes),
-        )
+def encode_item_data_reply(
+    request_id: str, method: str, data: Iterable[tuple[int, float, tuple[Mode, ...]]]
+) -> str:
+    """Encode the success reply to ``GIT`` or ``GUI``: ``<id>|GIT|I|...|D|...|M|...``.
+
+    The line of ``encode_remote_message(GetItemDataReply(...))`` (or
+    ``GetUserItemDataReply``) without building the messages (ARI-PROTOCOL.md §5.18,
+    §5.19); the encoding is the same at every version.
+
+    Args:
+        request_id: The request's id.
+        method: ``"GIT"`` or ``"GUI"``.
+        data: Per item, in request order, ``(size, frequency, modes)`` as in
+            :class:`~.messages.ItemData`.
+
+    Raises:
+        LocalProtocolError: A value the protocol cannot carry (a frequency that is not
+            finite), or an id that would break the line.
+    """
+    if method != "GIT" and method != "GUI":
+        raise LocalProtocolError(f"{method!r} has no item data reply: GIT or GUI expected")
+    tokens = [_check_id(request_id), method]
+    for size, frequency, modes in data:
+        tokens += ("I", encode_int(size), "D", encode_double(frequency), "M", encode_modes(modes))
+    return _line(tokens)
+
+
+def _item_data(data: Iterable[ItemData]) -> Iterator[tuple[int, float, tuple[Mode, ...]]]:
+    return ((entry.size, entry.frequency, entry.modes) for entry in data)
 
 
 def _e_get_item_data_reply(message: GetItemDataReply, version: ProtocolVersion) -> str:
-    tokens = [_check_id(message.request_id), "GIT"]
-    _item_data_tokens(tokens, message.items)
-    return _line(tokens)
+    return encode_item_data_reply(message.request_id, "GIT", _item_data(message.items))
 
 
 def _e_get_user_item_data_reply(message: GetUserItemDataReply, version: ProtocolVersion) -> str:
-    tokens = [_check_id(message.request_id), "GUI"]
-    _item_data_tokens(tokens, message.items)
-    return _line(tokens)
+    return encode_item_data_reply(message.request_id, "GUI", _item_data(message.items))
 
 
 def _e_notify_new_session_reply(message: NotifyNewSessionReply, version: ProtocolVersion) -> str:

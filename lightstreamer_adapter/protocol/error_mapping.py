@@ -26,12 +26,8 @@ from .versions import ProtocolVersion
 __all__ = ["describe_exception", "error_for_exception"]
 
 _M = Method
-_CREDITS_METHODS = frozenset(
-    {_M.NUS, _M.NUA, _M.NUM, _M.NNS, _M.NNT, _M.MDA, _M.MSA, _M.MDC}
-)
-_NOTIFICATION_METHODS = frozenset(
-    {_M.NUM, _M.NNS, _M.NSC, _M.NNT, _M.NTC, _M.MDA, _M.MSA, _M.MDC}
-)
+_CREDITS_METHODS = frozenset({_M.NUS, _M.NUA, _M.NUM, _M.NNS, _M.NNT, _M.MDA, _M.MSA, _M.MDC})
+_NOTIFICATION_METHODS = frozenset({_M.NUM, _M.NNS, _M.NSC, _M.NNT, _M.NTC, _M.MDA, _M.MSA, _M.MDC})
 
 # (exception class, error kind, methods that may carry it), most specific first: the first
 # row whose class matches and whose method set contains the request's method wins.
@@ -79,9 +75,7 @@ def _optional_text(value: object) -> str | None:
         return None
 
 
-def error_for_exception(
-    exc: BaseException, method: Method, version: ProtocolVersion
-) -> ErrorInfo:
+def error_for_exception(exc: BaseException, method: Method, version: ProtocolVersion) -> ErrorInfo:
     """Return the error reply content for ``exc`` raised while handling ``method``.
 
     Never raises. ``ResourceUnavailableError`` becomes an access error (``EA``) on

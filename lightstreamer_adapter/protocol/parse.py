@@ -114,7 +114,14 @@ from .messages import (
 )
 from .versions import LATEST, ProtocolVersion
 
-__all__ = ["ALLOWED_ERROR_KINDS", "parse_proxy_line", "parse_remote_line"]
+__all__ = [
+    "ALLOWED_ERROR_KINDS",
+    "parse_proxy_line",
+    "parse_proxy_tokens",
+    "parse_remote_line",
+    "plain_pairs",
+    "plain_values",
+]
 
 _K = ErrorKind
 _M = Method
@@ -591,10 +598,14 @@ _new_notify_user_message = _fast_new(NotifyUserMessageRequest)
 _new_notify_session_close = _fast_new(NotifySessionCloseRequest)
 
 
-def _plain_strings(tokens: list[str]) -> _Values | None:
-    """The values of ``<id>|<method>|S|<value>|...``, or ``None`` for another shape.
+def plain_values(tokens: list[str]) -> _Values | None:
+    """The values of a plain line ``<id>|<method>|S|<value>|...``; ``None`` for another shape.
 
-    Only for a line with no empty token and no escape (see above).
+    A *plain* line has no empty token and no escape (no ``%``; at a version with the
+    Backward-Compatibility encoding, no ``+`` either), so that each value decodes to
+    itself but ``#`` (``None``) and ``$`` (the empty string). Only call it for such a
+    line: :meth:`~.connection.ProtocolConnection.next_message_or_tokens` returns the
+    tokens of exactly those.
     """
     types = tokens[2::2]
     if len(tokens) & 1 or types.count("S") != len(types):
@@ -605,9 +616,9 @@ def _plain_strings(tokens: list[str]) -> _Values | None:
     return values
 
 
-def _plain_pairs(values: _Values, start: int) -> dict[str, str | None] | None:
-    """The name/value pairs of ``values[start:]``; ``None`` for an odd count, a null name
-    or fewer than ``start`` values."""
+def plain_pairs(values: _Values, start: int) -> dict[str, str | None] | None:
+    """The name/value pairs of ``values[start:]`` (from :func:`plain_values`); ``None``
+    for an odd count, a null name or fewer than ``start`` values."""
     count = len(values)
     if count < start or (count - start) & 1:
         return None
@@ -634,21 +645,21 @@ def _fast_item_request(new: Callable[[str, str], ProxyMessage]) -> _FastParser:
 
 
 def _f_notify_user(tokens: list[str]) -> ProxyMessage | None:
-    values = _plain_strings(tokens)
-    if values is None or (headers := _plain_pairs(values, 2)) is None:
+    values = plain_values(tokens)
+    if values is None or (headers := plain_pairs(values, 2)) is None:
         return None
     return _new_notify_user(tokens[0], values[0], values[1], headers)
 
 
 def _f_notify_user_auth(tokens: list[str]) -> ProxyMessage | None:
-    values = _plain_strings(tokens)
-    if values is None or (headers := _plain_pairs(values, 3)) is None:
+    values = plain_values(tokens)
+    if values is None or (headers := plain_pairs(values, 3)) is None:
         return None
     return _new_notify_user_auth(tokens[0], values[0], values[1], values[2], headers)
 
 
 def _f_get_items(tokens: list[str]) -> ProxyMessage | None:
-    values = _plain_strings(tokens)
+    values = plain_values(tokens)
     if values is None or len(values) != 3:
         return None
     user, group, session_id = values  # wire order (§5.16)
@@ -656,7 +667,7 @@ def _f_get_items(tokens: list[str]) -> ProxyMessage | None:
 
 
 def _f_get_schema(tokens: list[str]) -> ProxyMessage | None:
-    values = _plain_strings(tokens)
+    values = plain_values(tokens)
     if values is None or len(values) != 4:
         return None
     user, group, schema, session_id = values
@@ -664,21 +675,21 @@ def _f_get_schema(tokens: list[str]) -> ProxyMessage | None:
 
 
 def _f_get_item_data(tokens: list[str]) -> ProxyMessage | None:
-    values = _plain_strings(tokens)
+    values = plain_values(tokens)
     if values is None:
         return None
     return _new_get_item_data(tokens[0], tuple(values))
 
 
 def _f_get_user_item_data(tokens: list[str]) -> ProxyMessage | None:
-    values = _plain_strings(tokens)
+    values = plain_values(tokens)
     if values is None or not values:
         return None
     return _new_get_user_item_data(tokens[0], values[0], tuple(values[1:]))
 
 
 def _f_notify_user_message(tokens: list[str]) -> ProxyMessage | None:
-    values = _plain_strings(tokens)
+    values = plain_values(tokens)
     if values is None or len(values) != 3:
         return None
     user, session_id, message = values
@@ -686,7 +697,7 @@ def _f_notify_user_message(tokens: list[str]) -> ProxyMessage | None:
 
 
 def _f_notify_session_close(tokens: list[str]) -> ProxyMessage | None:
-    values = _plain_strings(tokens)
+    values = plain_values(tokens)
     if values is None or len(values) != 1:
         return None
     return _new_notify_session_close(tokens[0], values[0])
@@ -1035,6 +1046,13 @@ def _parse_proxy_tokens(text: str, tokens: list[str], version: ProtocolVersion) 
         if message is not None:
             return message
     return _parse_tokens(text, tokens, version, _PROXY_PARSERS, "Proxy Adapter")
+
+
+def parse_proxy_tokens(tokens: list[str], version: ProtocolVersion) -> ProxyMessage:
+    """:func:`parse_proxy_line` for a line already split on ``|`` into at least two
+    tokens (such as :meth:`~.connection.ProtocolConnection.next_message_or_tokens`
+    returns): same result, same exceptions."""
+    return _parse_proxy_tokens("|".join(tokens), tokens, version)
 
 
 def parse_proxy_line(line: bytes | str, version: ProtocolVersion = LATEST) -> ProxyMessage:

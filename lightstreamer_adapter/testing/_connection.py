@@ -208,9 +208,7 @@ class Connection:
         # makes one TLS call at a time and waits for the socket outside its lock.
         #: Set before the socket is shut down for good: TlsIO then makes no TLS call.
         self._io_closed = False
-        self._tls = TlsIO.for_socket(
-            sock, timeout, lambda: self._io_closed, "the Remote Adapter"
-        )
+        self._tls = TlsIO.for_socket(sock, timeout, lambda: self._io_closed, "the Remote Adapter")
         self._recv: Callable[[int], bytes]
         self._sendall: Callable[[bytes], None]
         if self._tls is None:
