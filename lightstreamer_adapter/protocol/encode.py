@@ -655,7 +655,7 @@ def encode_names_reply(
     if method != "GIS" and method != "GSC":
         raise LocalProtocolError(f"{method!r} has no names reply: GIS or GSC expected")
     rid = _check_id(request_id)
-    if type(names) is tuple and names and version.smart_encoding:
+    if type(names) is tuple and names and (version is LATEST or version.smart_encoding):
         body = _plain_names(names)
         if body is not None:
             line = f"{rid}|{method}|S|{body}\r\n"
