@@ -581,6 +581,8 @@ class PlainLanes:
         # apart by position; the others by plain_values.
         method = tokens[1]
         count = len(tokens)
+        args: tuple[Any, ...]
+        headers: dict[str, str | None] | None
         if _NULL_OR_EMPTY.isdisjoint(tokens):
             if method == "GIS":
                 if count == 8 and tokens[2] == tokens[4] == tokens[6] == "S":
