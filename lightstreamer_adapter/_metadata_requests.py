@@ -23,6 +23,12 @@ Accepted return values (everything else is an error reply):
 
 :func:`ordering_key` tells which requests belong to a session and must therefore reach
 the adapter in arrival order (§6.7).
+
+:class:`PlainLanes` serves the four frequent requests (``NUS``, ``GIS``, ``GSC``,
+``GIT``) from the tokens of a plain line, with the same adapter calls, checks and replies
+as :func:`handle_request` but without the typed messages: the two share the functions
+that call the adapter (``_user_limits``, ``_items``, ``_schema``, ``_item_data``) and
+:func:`_error_reply`.
 """
 
 from __future__ import annotations

@@ -4,7 +4,9 @@ Requests (ARI-PROTOCOL.md §5.6 to §5.8): ``DPI`` is handled by the base class;
 ``USB`` go to a :class:`~lightstreamer_adapter._threading.pool.SerialQueue` keyed by item
 name, so that ``subscribe``/``unsubscribe`` for the same item run one at a time, in
 request order (§6.3), on the reader thread while they are quick and on the pool otherwise
-(see inline.py), so that an item whose calls block does not hold up the others.
+(see inline.py), so that an item whose calls block does not hold up the others. A plain
+``SUB``/``USB`` line (see ``ProtocolConnection.next_message_or_tokens``) is taken from
+its tokens without the typed request; the item queue holds ``(method, request id)``.
 
 The server is also the :class:`~lightstreamer_adapter.interfaces.data.ItemEventListener`
 passed to the adapter's ``set_listener`` (as in 1.3.1, but now a real subclass). Its
@@ -40,6 +42,7 @@ from ..protocol.encode import (
 )
 from ..protocol.error_mapping import describe_exception
 from ..protocol.errors import LocalProtocolError
+from ..protocol.fields import EMPTY, NULL
 from ..protocol.messages import (
     ErrorInfo,
     ErrorKind,
@@ -70,6 +73,10 @@ _DIFF_NAMES: Final = {member.name: member for member in DiffAlgorithm}
 # Reading an Enum member as a class attribute runs Python code in CPython 3.11 (about
 # 70 ns, timeit): the request path uses these module constants.
 _SUB, _USB = Method.SUB, Method.USB
+#: SUB and USB are read from the tokens of their lines (see _dispatch_plain).
+_PLAIN_METHODS: Final = frozenset({"SUB", "USB"})
+#: What the item queue holds: ``(method, request id)`` of a SUB or USB.
+_ItemRequest = tuple[Method, str]
 
 
 class DataProviderServer(Server, ItemEventListener):
@@ -161,7 +168,7 @@ class DataProviderServer(Server, ItemEventListener):
         # item -> outcome of the last SUB actually executed; only touched by the item's
         # serial worker.
         self._last_ok: dict[str, bool] = {}
-        self._items: SerialQueue[str, Request] | None = None
+        self._items: SerialQueue[str, _ItemRequest] | None = None
         # The current update timestamp and the time.time() interval it stands for.
         self._stamp = ""
         self._stamp_from = self._stamp_until = 0.0
@@ -313,18 +320,33 @@ class DataProviderServer(Server, ItemEventListener):
         if not isinstance(request, (SubscribeRequest, UnsubscribeRequest)):
             self._LOG.warning("Server %s: discarding unexpected request %r", self._name, request)
             return None
+        return self._dispatch(request.item, (request.METHOD, request.request_id), inline)
+
+    def _dispatch_plain(self, tokens: list[str], method: Method, inline: bool) -> InlineJob | None:
+        # Reader thread, under the connection lock. SUB and USB straight from the tokens,
+        # without the typed request, when they are exactly S|<item> with a non-null item
+        # (as the general parser requires); any other shape goes to that parser.
+        if len(tokens) != 4 or tokens[2] != "S" or tokens[3] == NULL:
+            return self._dispatch_request(self._parse_plain(tokens), inline)
+        item = tokens[3]
+        return self._dispatch("" if item == EMPTY else item, (method, tokens[0]), inline)
+
+    def _dispatch(self, item: str, request: _ItemRequest, inline: bool) -> InlineJob | None:
         items = self._items
         if items is None:
             pool = self._pool
             if pool is None:
                 return None
             items = self._items = SerialQueue(pool, self._process, self._on_item_error)
-        item = request.item
         if not inline:
             items.submit(item, request)
         elif items.claim(item, request):
-            return (request.METHOD, items.run_claimed, (item, request))
+            return (request[0], items.run_claimed, (item, request))
         return None
+
+    def _serve_plain_requests(self) -> None:
+        # The Data side speaks ARI 1.9.1 only (Smart encoding): SUB and USB always qualify.
+        self._conn.plain_methods = _PLAIN_METHODS
 
     def _default_exception_handling(self, exception: BaseException) -> None:
         super()._default_exception_handling(exception)
@@ -332,12 +354,13 @@ class DataProviderServer(Server, ItemEventListener):
 
     # ------------------------------------------------------------------ SUB / USB
 
-    def _process(self, item: str, request: Request, more: bool) -> None:
-        # A pool worker; the only one busy with this item (ARI §6.3).
-        if isinstance(request, SubscribeRequest):
-            self._subscribe(item, request.request_id, more)
+    def _process(self, item: str, request: _ItemRequest, more: bool) -> None:
+        # The reader or a pool worker; the only thread busy with this item (ARI §6.3).
+        method, request_id = request
+        if method is _SUB:
+            self._subscribe(item, request_id, more)
         else:
-            self._unsubscribe(item, request.request_id)
+            self._unsubscribe(item, request_id)
 
     def _subscribe(self, item: str, request_id: str, more: bool) -> None:
         self._last_ok[item] = False
@@ -423,13 +446,13 @@ class DataProviderServer(Server, ItemEventListener):
             if self._sub_ids.get(item) is sub_id:
                 del self._sub_ids[item]
 
-    def _on_item_error(self, item: str, request: Request, exc: BaseException) -> None:
+    def _on_item_error(self, item: str, request: _ItemRequest, exc: BaseException) -> None:
         # Something escaped _process (the reply was already sent by its finally block).
         self._LOG.error(
             "Server %s: unexpected error processing %s request %s for item %s",
             self._name,
-            request.METHOD.value,
-            request.request_id,
+            request[0].value,
+            request[1],
             item,
             exc_info=exc,
         )
