@@ -189,6 +189,7 @@ def ordering_key(request: Request) -> str | None:
 
 # Iterating the Mode enum runs Python code on every request; a tuple does not.
 _MODES = tuple(Mode)
+_R, _M, _D, _C = _MODES
 
 # Replies are built with messages._fast_new: the frozen dataclass __init__ costs more
 # than the rest of a simple handler (timeit).
@@ -343,7 +344,12 @@ def _get_item_data(
 
 def _item_data(adapter: MetadataProvider, item: Any) -> tuple[int, float, tuple[Mode, ...]]:
     # Call order per item: modes R, M, D, C, then length, then frequency (§5.18).
-    modes = tuple([mode for mode in _MODES if adapter.mode_may_be_allowed(item, mode)])
+    allowed = adapter.mode_may_be_allowed
+    flags = (allowed(item, _R), allowed(item, _M), allowed(item, _D), allowed(item, _C))
+    if all(flags):
+        modes = _MODES  # the usual answer, without building a tuple
+    else:
+        modes = tuple([mode for mode, flag in zip(_MODES, flags, strict=True) if flag])
     length = _as_int("get_distinct_snapshot_length", adapter.get_distinct_snapshot_length(item))
     frequency = _as_float("get_min_source_frequency", adapter.get_min_source_frequency(item))
     return length, frequency, modes

@@ -34,8 +34,11 @@ from ..interfaces.data import DiffAlgorithm
 from ..interfaces.metadata import Mode, MpnDeviceInfo, TableInfo
 from .errors import LocalProtocolError
 from .fields import (
+    _INT_MAX,
+    _INT_MIN,
     EMPTY,
     NULL,
+    _isfinite,
     bytes_as_string,
     encode_bool,
     encode_bytes_base64,
@@ -699,10 +702,17 @@ def encode_item_data_reply(
     """
     if method != "GIT" and method != "GUI":
         raise LocalProtocolError(f"{method!r} has no item data reply: GIT or GUI expected")
-    tokens = [_check_id(request_id), method]
+    parts = [_check_id(request_id), method]
     for size, frequency, modes in data:
-        tokens += ("I", encode_int(size), "D", encode_double(frequency), "M", encode_modes(modes))
-    return _line(tokens)
+        # The checks of encode_int and encode_double inline for the usual int and float.
+        length: int | str = size
+        if type(size) is not int or not _INT_MIN <= size <= _INT_MAX:
+            length = encode_int(size)  # raises, or the int subclass converted
+        if type(frequency) is float and _isfinite(frequency):
+            parts.append(f"I|{length}|D|{frequency!r}|M|{encode_modes(modes)}")
+        else:
+            parts.append(f"I|{length}|D|{encode_double(frequency)}|M|{encode_modes(modes)}")
+    return _line(parts)
 
 
 def _item_data(data: Iterable[ItemData]) -> Iterator[tuple[int, float, tuple[Mode, ...]]]:
