@@ -707,18 +707,23 @@ class Server(metaclass=ABCMeta):
         try:
             line = encode_remote_message(message, self._version or LATEST)
         except Exception as exc:
-            self._LOG.error(
-                "Server %s: cannot encode the %s reply to request %s: %s",
-                self._name,
-                method.value,
-                request_id,
-                describe_exception(exc),
-            )
-            sent = self._send_error_reply(request_id, method, exc)
-            self._report_exception(exc)
-            return sent
+            return self._reply_unencodable(request_id, method, exc)
         transport = self._transport  # _send_line() inlined: one reply per request
         return transport is not None and transport.send(line)
+
+    def _reply_unencodable(self, request_id: str, method: Method, exc: Exception) -> bool:
+        """Answer a request whose reply could not be encoded (``exc``): log it, send
+        the error reply ``exc`` maps to, and report ``exc`` to the exception handler."""
+        self._LOG.error(
+            "Server %s: cannot encode the %s reply to request %s: %s",
+            self._name,
+            method.value,
+            request_id,
+            describe_exception(exc),
+        )
+        sent = self._send_error_reply(request_id, method, exc)
+        self._report_exception(exc)
+        return sent
 
     def _send_error_reply(self, request_id: str, method: Method, exc: BaseException) -> bool:
         """Send the error reply that ``exc`` maps to for ``method`` (ARI §3.10).
@@ -806,7 +811,7 @@ class Server(metaclass=ABCMeta):
                         if message is None:
                             return
                         if type(message) is list:
-                            # A plain request of one of _PLAIN_METHODS (only once serving).
+                            # A plain request line (see _serve_plain_requests).
                             method = _METHOD_OF[message[1]]
                             inline = runner is not None and runner.accepts(method)
                             try:

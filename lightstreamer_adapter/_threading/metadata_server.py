@@ -494,15 +494,7 @@ class MetadataProviderServer(Server):
         try:
             line = lane(request_id, *args)
         except Exception as exc:  # the reply cannot be encoded, or a bug of ours
-            self._LOG.error(
-                "Server %s: cannot encode the %s reply to request %s: %s",
-                self._name,
-                method.value,
-                request_id,
-                describe_exception(exc),
-            )
-            self._send_error_reply(request_id, method, exc)
-            self._report_exception(exc)
+            self._reply_unencodable(request_id, method, exc)
             return
         transport = self._transport
         if transport is not None:
