@@ -33,39 +33,22 @@ def _adapter_calls(adapter: Any) -> list[tuple[Any, ...]]:
     return [call for call in adapter.calls if call[0] not in ("initialize", "set_listener")]
 
 
+@pytest.mark.parametrize(("token", "item"), [("item one", "item one"), ("$", "")])
 def test_plain_sub_and_usb_skip_the_typed_parser(
-    kit: Any, proxy: Any, closing: list[Any]
+    kit: Any, proxy: Any, closing: list[Any], token: str, item: str
 ) -> None:
     adapter = kit.Adapter()
     server = kit.start_server(proxy, adapter, closing)
     typed = _spy_typed_parser(server)
-    proxy.send("S1|SUB|S|item one")
+    proxy.send(f"S1|SUB|S|{token}")
     assert proxy.read_line() == "S1|SUB|V"
-    proxy.send("U1|USB|S|item one")
+    proxy.send(f"U1|USB|S|{token}")
     assert proxy.read_line() == "U1|USB|V"
     assert typed == []
     assert _adapter_calls(adapter) == [
-        ("issnapshot_available", "item one"),
-        ("subscribe", "item one"),
-        ("unsubscribe", "item one"),
-    ]
-
-
-def test_empty_item_name_is_decoded_on_the_plain_path(
-    kit: Any, proxy: Any, closing: list[Any]
-) -> None:
-    adapter = kit.Adapter()
-    server = kit.start_server(proxy, adapter, closing)
-    typed = _spy_typed_parser(server)
-    proxy.send("S1|SUB|S|$")
-    assert proxy.read_line() == "S1|SUB|V"
-    proxy.send("U1|USB|S|$")
-    assert proxy.read_line() == "U1|USB|V"
-    assert typed == []
-    assert _adapter_calls(adapter) == [
-        ("issnapshot_available", ""),
-        ("subscribe", ""),
-        ("unsubscribe", ""),
+        ("issnapshot_available", item),
+        ("subscribe", item),
+        ("unsubscribe", item),
     ]
 
 
