@@ -203,6 +203,10 @@ class Transport:
         self._takeovers = 0
         #: The ident of the reader while it corks the writer (see :meth:`cork`).
         self._cork_ident: int | None = None
+        #: The reader is writing (:meth:`write_queued`); the writer must not.
+        self._lent = False
+        #: The writer woke while it was lent: it must look again when it is given back.
+        self._missed = False
         self._writer = threading.Thread(
             target=self._write_loop, name=f"{name}-writer-{index}", daemon=False
         )
@@ -431,11 +435,17 @@ class Transport:
                 self._room.notify()
 
     def _write_loop(self) -> None:
-        sendall = self._sendall
         try:
             while True:
                 with self.lock:
-                    while not self._pending and not self._closing:
+                    while (not self._pending or self._lent) and not self._closing:
+                        if self._lent:
+                            # The reader is writing (write_queued): wait until it gives
+                            # the socket back, then look again (keepalive included).
+                            self._missed = True
+                            self._writer_idle = True
+                            self._wake_writer.wait()
+                            continue
                         interval = self._keepalive
                         if interval is None:
                             self._writer_idle = True
@@ -455,29 +465,9 @@ class Transport:
                     else:
                         lines = [KEEPALIVE_LINE]
                         self._buffered += len(KEEPALIVE_LINE)
-                sent = sum(map(len, lines))
-                _log_sent(lines)
-                # Written in slices: a full buffer's str and its UTF-8 copy would otherwise
-                # be alive at once next to the lines (~0.2 MB more at peak); the lines are
-                # let go as they are written. Room is made once, at the end, so that the
-                # producers (blocked on a full buffer) do not take the GIL back from this
-                # thread between two slices.
-                while lines:
-                    part = lines[:_WRITE_SLICE]
-                    del lines[:_WRITE_SLICE]
-                    try:
-                        data = "".join(part).encode("utf-8")
-                    except UnicodeEncodeError:
-                        data = _encode_valid_lines(part)
-                    del part
-                    # send_timeout bounds each sendall (the socket timeout, or TlsIO).
-                    sendall(data)
-                    del data
+                sent = self._write_lines(lines)
                 with self.lock:
-                    self._last_write = time.monotonic()
-                    self._buffered -= sent
-                    if self._room_waiters:
-                        self._room.notify()  # one; it wakes the next (see _wait_room)
+                    self._wrote(sent)
         except OSError as exc:
             self._fail(exc)
         except BaseException as exc:  # a bug: never leave the connection half alive
@@ -485,6 +475,75 @@ class Transport:
             self._fail(exc)
         finally:
             self._thread_done()
+
+    def write_queued(self) -> None:
+        """Write the queued lines on the calling thread, if the writer is idle.
+
+        The reader calls it half-way through a chunk of requests (see ``_on_data`` in
+        base.py): the writer thread could not get the GIL from the busy reader before it
+        blocks in ``recv``, so the replies would leave only at the end of the chunk and
+        the Proxy would prepare its next requests while the adapter waits. Written here,
+        they leave at once and both sides work at the same time. The writer stays out of
+        the way (``_lent``) until the lines are written, so the order of the lines is
+        kept. Does nothing when the writer is busy: it takes the lines next.
+        """
+        with self.lock:
+            if not self._writer_idle or self._lent or self._closing or not self._pending:
+                return
+            lines = self._pending
+            self._pending = []
+            self._lent = True
+        failure: OSError | None = None
+        sent = 0
+        try:
+            sent = self._write_lines(lines)
+        except OSError as exc:
+            failure = exc
+        with self.lock:
+            self._lent = False
+            self._wrote(sent)
+            if self._missed:
+                # The writer woke meanwhile (a line of another thread, a keepalive due,
+                # a new interval): let it look again.
+                self._missed = False
+                self._writer_idle = False
+                self._wake_writer.notify()
+        if failure is not None:
+            self._fail(failure)
+
+    def _write_lines(self, lines: list[str]) -> int:
+        """Write ``lines`` (emptying the list); returns their length in characters.
+
+        Raises:
+            OSError: The socket failed, or a write lasted more than ``send_timeout``.
+        """
+        sent = sum(map(len, lines))
+        _log_sent(lines)
+        # Written in slices: a full buffer's str and its UTF-8 copy would otherwise be
+        # alive at once next to the lines (~0.2 MB more at peak); the lines are let go as
+        # they are written. Room is made once, at the end (_wrote), so that the producers
+        # (blocked on a full buffer) do not take the GIL back from this thread between two
+        # slices.
+        sendall = self._sendall
+        while lines:
+            part = lines[:_WRITE_SLICE]
+            del lines[:_WRITE_SLICE]
+            try:
+                data = "".join(part).encode("utf-8")
+            except UnicodeEncodeError:
+                data = _encode_valid_lines(part)
+            del part
+            # send_timeout bounds each sendall (the socket timeout, or TlsIO).
+            sendall(data)
+            del data
+        return sent
+
+    def _wrote(self, sent: int) -> None:
+        # Lock held: ``sent`` characters have left the buffer.
+        self._last_write = time.monotonic()
+        self._buffered -= sent
+        if self._room_waiters:
+            self._room.notify()  # one; it wakes the next (see _wait_room)
 
     # ------------------------------------------------------------------ reading
 
