@@ -280,6 +280,178 @@ def test_backpressure_bounds_memory_and_fails_after_send_timeout(kit: Any) -> No
         listener.close()
 
 
+# ------------------------------------------------------------ the reader writing (cork)
+
+
+class CorkedReader(Events):
+    """``on_data`` plays the server's reader: it corks, queues ``lines``, calls
+    ``write_queued()``, then waits for ``go_on`` before it queues ``after`` and uncorks."""
+
+    def __init__(self, lines: list[str], after: list[str], timeout: float) -> None:
+        super().__init__()
+        self.transport: Any = None
+        self.lines, self.after, self.timeout = lines, after, timeout
+        self.go_on = threading.Event()
+        self.done = threading.Event()
+        self.errors: list[BaseException] = []
+
+    def on_data(self, chunk: bytes) -> None:
+        transport = self.transport
+        try:
+            transport.cork()
+            for line in self.lines:
+                assert transport.send(line)
+            transport.write_queued()
+            assert self.go_on.wait(self.timeout), "the test never let the reader go on"
+            for line in self.after:
+                transport.send(line)
+        except BaseException as exc:  # reported to the test thread
+            self.errors.append(exc)
+        finally:
+            transport.uncork()
+            self.done.set()
+
+
+def small_buffer_pair() -> tuple[socket.socket, socket.socket]:
+    """A socket pair whose writing end holds little: a big write blocks until the
+    other end reads."""
+    left, right = socket.socketpair()
+    left.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    return left, right
+
+
+def wait_writer_idle(kit: Any, transport: Any) -> None:
+    # write_queued() writes only when the writer waits for lines (a thread just started
+    # may not be waiting yet).
+    kit.wait_until(lambda: transport._writer_idle, kit.T(), "the writer to wait for lines")
+
+
+def read_until(sock: socket.socket, end: bytes, timeout: float) -> bytes:
+    sock.settimeout(timeout)
+    data = b""
+    while not data.endswith(end):
+        chunk = sock.recv(65536)
+        assert chunk, "unexpected EOF"
+        data += chunk
+    return data
+
+
+def test_the_reader_writes_its_corked_lines_at_once_when_the_writer_is_idle(
+    kit: Any, pair: Any
+) -> None:
+    # Corked lines wait for the end of the chunk, unless the reader writes them
+    # itself: here the Proxy gets them while the reader is still corked.
+    left, right = pair
+    reader = CorkedReader(["1|SUB|V\r\n", "2|SUB|V\r\n"], ["3|USB|V\r\n"], kit.T())
+    transport = reader.transport = kit.make_transport(left, reader)
+    transport.start("FIRST\r\n")
+    try:
+        assert read_line(right, kit.T()) == b"FIRST\r\n"
+        wait_writer_idle(kit, transport)
+        right.sendall(b"requests\r\n")
+        assert read_exactly(right, 18, kit.T()) == b"1|SUB|V\r\n2|SUB|V\r\n"
+        assert not reader.done.is_set()
+        reader.go_on.set()
+        assert read_line(right, kit.T()) == b"3|USB|V\r\n"
+        assert reader.done.wait(kit.T()) and not reader.errors
+        # (The writer counts its lines out just after writing them.)
+        kit.wait_until(lambda: transport._buffered == 0, kit.T(), "the buffer to be empty")
+    finally:
+        transport.close()
+        assert transport.join(time.monotonic() + kit.T())
+
+
+@pytest.mark.parametrize("other", ["OTHER\r\n", None], ids=["line", "keepalive-only"])
+def test_lines_queued_while_the_reader_writes_follow_its_lines(
+    kit: Any, other: str | None
+) -> None:
+    # The reader's write blocks (the Proxy does not read yet). Meanwhile the writer
+    # wakes: keepalives are turned on, and another thread queues a line. It must wait
+    # for the reader's lines to be written, then carry on after them: the line, and the
+    # keepalives.
+    left, right = small_buffer_pair()
+    batch = [f"{n}|SUB|V|{'x' * 200}\r\n" for n in range(1000)]  # ~200 KB: blocks
+    reader = CorkedReader(batch, [], kit.T())
+    reader.go_on.set()
+    transport = reader.transport = kit.make_transport(
+        left, reader, keepalive=None, max_pending_bytes=1 << 20, send_timeout=kit.T()
+    )
+    transport.start("FIRST\r\n")
+    try:
+        assert read_line(right, kit.T()) == b"FIRST\r\n"
+        wait_writer_idle(kit, transport)
+        right.sendall(b"requests\r\n")
+        kit.wait_until(lambda: transport._lent, kit.T(), "the reader to write its lines")
+        transport.set_keepalive(0.05)
+        if other is not None:
+            assert transport.send(other)
+        kit.wait_until(lambda: transport._missed, kit.T(), "the writer to wake and wait")
+        expected = "".join([*batch, other or "KEEPALIVE\r\n"]).encode()
+        assert read_exactly(right, len(expected), kit.T()) == expected
+        assert reader.done.wait(kit.T()) and not reader.errors
+        # The writer is back in charge: the keepalives go on.
+        assert read_line(right, kit.T()) == b"KEEPALIVE\r\n"
+        assert not transport._lent and not transport._missed
+    finally:
+        transport.close()
+        assert transport.join(time.monotonic() + kit.T())
+        left.close()
+        right.close()
+
+
+def test_the_reader_leaves_its_lines_to_a_busy_writer(kit: Any) -> None:
+    # The writer is blocked in a long write: write_queued() must not wait for it (nor
+    # write before it); the writer takes the reader's lines next.
+    left, right = small_buffer_pair()
+    reader = CorkedReader(["1|SUB|V\r\n"], ["2|USB|V\r\n"], kit.T())
+    transport = reader.transport = kit.make_transport(
+        left, reader, max_pending_bytes=1 << 20, send_timeout=kit.T()
+    )
+    transport.start("FIRST\r\n")
+    try:
+        assert read_line(right, kit.T()) == b"FIRST\r\n"
+        big = "".join(f"U{n}|{'y' * 200}\r\n" for n in range(1000))
+        assert transport.send(big)
+        kit.wait_until(
+            lambda: not transport._pending and not transport._writer_idle,
+            kit.T(),
+            "the writer to take the big line",
+        )
+        right.sendall(b"requests\r\n")
+        # write_queued() returned at once: the reader is waiting for go_on already.
+        kit.wait_until(lambda: transport._pending == ["1|SUB|V\r\n"], kit.T(), "the line")
+        reader.go_on.set()
+        assert reader.done.wait(kit.T()) and not reader.errors
+        received = read_until(right, b"2|USB|V\r\n", kit.T())
+        assert received == big.encode() + b"1|SUB|V\r\n2|USB|V\r\n"
+    finally:
+        transport.close()
+        assert transport.join(time.monotonic() + kit.T())
+        left.close()
+        right.close()
+
+
+def test_a_failed_write_of_the_reader_fails_the_connection(kit: Any, pair: Any) -> None:
+    left, right = pair
+    reader = CorkedReader(["1|SUB|V\r\n"], [], kit.T())
+    reader.go_on.set()
+    transport = reader.transport = kit.make_transport(left, reader)
+    transport.start("FIRST\r\n")
+    try:
+        assert read_line(right, kit.T()) == b"FIRST\r\n"
+        wait_writer_idle(kit, transport)
+        right.shutdown(socket.SHUT_RD)  # the reader's write fails (EPIPE)
+        right.sendall(b"requests\r\n")
+        assert reader.closed_event.wait(kit.T())
+        assert reader.done.is_set() and not reader.errors
+        assert len(reader.closed) == 1 and isinstance(reader.closed[0], OSError)
+        assert not isinstance(reader.closed[0], EOFError)
+        assert transport.join(time.monotonic() + kit.T())
+        assert not transport._lent
+    finally:
+        transport.close()
+
+
 def test_open_connection_sets_nodelay_and_timeout(kit: Any) -> None:
     listener = socket.create_server(("127.0.0.1", 0))
     try:
