@@ -17,7 +17,10 @@ The transport knows bytes and lines, not packets. It
   with :class:`TimeoutError`. A ``sendall`` that takes longer than ``send_timeout`` fails
   the connection the same way;
 * writes ``KEEPALIVE`` when nothing at all was written for the keepalive interval (§7);
-* runs one **reader** thread: ``recv`` in chunks of 64 KiB handed to ``on_data``.
+* runs one **reader** thread: ``recv`` in chunks of 64 KiB handed to ``on_data``. While
+  it handles a chunk of requests it corks the writer (its replies wait for the end of
+  the chunk), and it may write what is queued itself, when the writer is idle
+  (:meth:`Transport.write_queued`): the writer is then lent to it and waits.
 
 On a plain socket the reader blocks in ``recv`` and the writer in ``sendall``. A TLS
 socket must not be used by two threads at once (OpenSSL forbids it, and CPython releases

@@ -212,9 +212,16 @@ def test_many_lines_and_requests_cross_over_tls_intact_and_in_order(
     assert last == dict.fromkeys(range(producers), per_producer - 1)
 
 
+_PAIR = (("Q", "SUB"), ("R", "USB"))
+
+
+@pytest.mark.parametrize("at_once", [False, True], ids=["paced", "pipelined"])
 def test_updates_over_tls_while_the_proxy_subscribes_and_unsubscribes(
-    kit: Any, contexts: tuple[ssl.SSLContext, ssl.SSLContext], closing: list[Any]
+    kit: Any, contexts: tuple[ssl.SSLContext, ssl.SSLContext], closing: list[Any], at_once: bool
 ) -> None:
+    # Paced: a pair of requests now and then. Pipelined: all of them in one send, so that
+    # the reader writes replies itself in the middle of a chunk (every 16 requests) while
+    # the writer is busy with the updates, or lent to the reader.
     server_context, client_context = contexts
     fake = kit.FakeProxy(ssl_context=server_context)
     closing.append(fake)
@@ -239,6 +246,9 @@ def test_updates_over_tls_while_the_proxy_subscribes_and_unsubscribes(
     # thread alone uses the Proxy's end (reads, then a pair of requests, and so on).
     pairs = 200
     sent_pairs = 0
+    if at_once:
+        fake.send(*(f"{k}{n}|{m}|S|side{n}" for n in range(pairs) for k, m in _PAIR))
+        sent_pairs = pairs
     replies: list[str] = []
     last = dict.fromkeys(streams, -1)
     updates = 0
