@@ -868,7 +868,12 @@ class Server(metaclass=ABCMeta):
                 except Exception as exc:
                     self._report_exception(exc)
                 ran += 1
-                if ran % _INLINE_BATCH == 0:
+                if ran % _INLINE_BATCH == 0 and transport.reader is me:
+                    # Ended first: a write the Proxy holds up must not look like a
+                    # stuck adapter call to the watchdog.
+                    with conn_lock:
+                        runner.end()
+                    running = False
                     transport.write_queued()
         finally:
             if running:
