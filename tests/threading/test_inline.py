@@ -14,6 +14,7 @@ runners with their own ``stall_after``/``cooldown``.
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable, Hashable
@@ -21,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from lightstreamer_adapter._threading.inline import InlineRunner
+from lightstreamer_adapter._threading.inline import STALL_AFTER, InlineRunner
 from lightstreamer_adapter.interfaces.data import DataProvider, ItemEventListener
 from lightstreamer_adapter.protocol.errors import CloseRequestedError
 from lightstreamer_adapter.server import DataProviderServer, ExceptionHandler
@@ -504,6 +505,34 @@ def test_five_hundred_pipelined_subscriptions_in_one_send(
     replies = proxy.read_lines(count, kit.T(10))
     assert replies == [f"S{i}|SUB|V" for i in range(count)]
     assert adapter.sequence() == [("subscribe", f"item{i}") for i in range(count)]
+
+
+def test_a_reply_write_the_proxy_holds_up_is_not_a_stuck_adapter_call(
+    kit: Any, proxy: Any, closing: list[Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    # In a long chunk the reader writes the replies itself every 16 requests. With a
+    # Proxy that does not read, that write blocks: it is not an adapter call, so the
+    # watchdog must not hand reading to another thread nor put SUB on the pool.
+    caplog.set_level(logging.INFO, logger=DATA_LOGGER)
+    adapter = ThreadAdapter(kit.T())
+    server = start(kit, proxy, closing, adapter)
+    transport = server._transport
+    transport._sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    proxy.conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    count = 3000
+    proxy.send(*(f"S{i}|SUB|S|item{i}" for i in range(count)))
+    kit.wait_until(
+        lambda: transport._lent or len(adapter.calls) == count,
+        kit.T(),
+        "the reader to write replies (or to run every request)",
+    )
+    # Thirty watchdog periods with the reader's write held up (when it was).
+    threading.Event().wait(30 * STALL_AFTER)
+    replies = proxy.read_lines(count, kit.T(10))
+    assert replies == [f"S{i}|SUB|V" for i in range(count)]
+    assert stall_records(caplog) == []
+    assert reader_names(server) == {reader_name(server)}
+    assert set(adapter.threads_of("subscribe", "item0")) == {reader_name(server)}
 
 
 # ---------------------------------------------------------------------- 8. InlineRunner
