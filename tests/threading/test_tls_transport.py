@@ -25,6 +25,7 @@ from lightstreamer_adapter._threading.transport import open_connection
 
 RAC = "1|RAC|S|enableClosePacket|S|true\r\n"
 
+
 @pytest.fixture
 def contexts(certificate: tuple[Path, Path]) -> tuple[ssl.SSLContext, ssl.SSLContext]:
     """(Proxy's server context, adapter's client context)."""
