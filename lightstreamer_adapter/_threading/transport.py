@@ -482,12 +482,12 @@ class Transport:
     def write_queued(self) -> None:
         """Write the queued lines on the calling thread, if the writer is idle.
 
-        The reader calls it half-way through a chunk of requests (see ``_on_data`` in
-        base.py): the writer thread could not get the GIL from the busy reader before it
-        blocks in ``recv``, so the replies would leave only at the end of the chunk and
-        the Proxy would prepare its next requests while the adapter waits. Written here,
-        they leave at once and both sides work at the same time. The writer stays out of
-        the way (``_lent``) until the lines are written, so the order of the lines is
+        The reader calls it every 16 requests of a chunk (see ``_on_data`` in base.py).
+        Woken instead, the writer thread could not get the GIL from the busy reader until
+        that one blocks in ``recv``: the replies would leave only at the end of the chunk,
+        and the Proxy would prepare its next requests while the adapter waits. Written
+        here, they leave at once and both sides work at the same time. The writer stays
+        out of the way (``_lent``) until the lines are written, so the order of the lines is
         kept. Does nothing when the writer is busy: it takes the lines next.
         """
         with self.lock:
@@ -496,11 +496,14 @@ class Transport:
             lines = self._pending
             self._pending = []
             self._lent = True
-        failure: OSError | None = None
+        failure: BaseException | None = None
         sent = 0
         try:
             sent = self._write_lines(lines)
         except OSError as exc:
+            failure = exc
+        except BaseException as exc:  # a bug: never leave the writer lent for good
+            _LOG.exception("Unexpected error in thread %s", threading.current_thread().name)
             failure = exc
         with self.lock:
             self._lent = False

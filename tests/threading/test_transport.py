@@ -452,6 +452,39 @@ def test_a_failed_write_of_the_reader_fails_the_connection(kit: Any, pair: Any) 
         transport.close()
 
 
+def test_an_unexpected_error_in_the_reader_write_fails_the_connection(
+    kit: Any, pair: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A bug below write_queued() (here: the socket's sendall raising something else than
+    # OSError) must not leave the writer lent for good: it is logged, and the
+    # connection fails with it.
+    left, right = pair
+    reader = CorkedReader(["1|SUB|V\r\n"], [], kit.T())
+    reader.go_on.set()
+    transport = reader.transport = kit.make_transport(left, reader)
+    transport.start("FIRST\r\n")
+    bug = RuntimeError("a bug in sendall")
+
+    def broken_sendall(data: bytes) -> None:
+        raise bug
+
+    try:
+        assert read_line(right, kit.T()) == b"FIRST\r\n"
+        wait_writer_idle(kit, transport)
+        transport._sendall = broken_sendall
+        right.sendall(b"requests\r\n")
+        assert reader.closed_event.wait(kit.T())
+        assert reader.closed == [bug] and not reader.errors
+        assert not transport._lent
+        assert any(
+            r.exc_info and r.exc_info[1] is bug and "Unexpected error" in r.getMessage()
+            for r in caplog.records
+        )
+        assert transport.join(time.monotonic() + kit.T())
+    finally:
+        transport.close()
+
+
 def test_open_connection_sets_nodelay_and_timeout(kit: Any) -> None:
     listener = socket.create_server(("127.0.0.1", 0))
     try:
