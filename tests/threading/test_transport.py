@@ -326,16 +326,6 @@ def wait_writer_idle(kit: Any, transport: Any) -> None:
     kit.wait_until(lambda: transport._writer_idle, kit.T(), "the writer to wait for lines")
 
 
-def read_until(sock: socket.socket, end: bytes, timeout: float) -> bytes:
-    sock.settimeout(timeout)
-    data = b""
-    while not data.endswith(end):
-        chunk = sock.recv(65536)
-        assert chunk, "unexpected EOF"
-        data += chunk
-    return data
-
-
 def test_the_reader_writes_its_corked_lines_at_once_when_the_writer_is_idle(
     kit: Any, pair: Any
 ) -> None:
@@ -422,8 +412,8 @@ def test_the_reader_leaves_its_lines_to_a_busy_writer(kit: Any) -> None:
         kit.wait_until(lambda: transport._pending == ["1|SUB|V\r\n"], kit.T(), "the line")
         reader.go_on.set()
         assert reader.done.wait(kit.T()) and not reader.errors
-        received = read_until(right, b"2|USB|V\r\n", kit.T())
-        assert received == big.encode() + b"1|SUB|V\r\n2|USB|V\r\n"
+        expected = big.encode() + b"1|SUB|V\r\n2|USB|V\r\n"
+        assert read_exactly(right, len(expected), kit.T()) == expected
     finally:
         transport.close()
         assert transport.join(time.monotonic() + kit.T())
